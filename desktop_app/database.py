@@ -1,0 +1,31 @@
+"""The profile's SQLite file, ``desk.sqlite3``: one place that opens it the same way.
+
+Each module that keeps data there (webhook journal, contacts, call log) owns its own
+tables and creates them with ``CREATE TABLE IF NOT EXISTS`` through :func:`ensure_schema`.
+WAL lets the GUI read while the listener writes; ``synchronous=NORMAL`` in WAL mode keeps
+every committed transaction across a crash of the process.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def connect(path: Path | str, *, check_same_thread: bool = True) -> sqlite3.Connection:
+    """Open ``path`` with the pragmas every user of the file relies on."""
+    if isinstance(path, Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), check_same_thread=check_same_thread, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def ensure_schema(conn: sqlite3.Connection, ddl: str) -> None:
+    """Run a module's ``CREATE ... IF NOT EXISTS`` statements in one transaction."""
+    conn.executescript("BEGIN;\n" + ddl + "\nCOMMIT;")

@@ -1,0 +1,75 @@
+"""Phone numbers: one normal form for storing, matching and sending; one for people.
+
+The normal form is the E.164 number without ``+`` (``79991234567``), the form the PBX
+uses. Short internal extensions (up to 6 digits) stay as they are.
+"""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+from desktop_app.texts import QT_TRANSLATE_NOOP, Text, UserError
+
+DEFAULT_REGION = "RU"
+MAX_EXTENSION_DIGITS = 6
+_EXTENSION = re.compile(r"^\d{1,%d}$" % MAX_EXTENSION_DIGITS)
+_URI_SCHEMES = ("tel:", "callto:", "sip:")
+
+
+class InvalidNumber(UserError, ValueError):
+    def __init__(self, raw: str) -> None:
+        super().__init__(
+            Text("phone", QT_TRANSLATE_NOOP("phone", "Not a phone number: {number}"), {"number": raw})
+        )
+        self.raw = raw
+
+
+def strip_uri(raw: str) -> str:
+    """``tel:+7999...`` / ``callto://+7999`` -> ``+7999...`` (parameters after ``;`` dropped)."""
+    text = raw.strip()
+    lowered = text.lower()
+    for scheme in _URI_SCHEMES:
+        if lowered.startswith(scheme):
+            text = text[len(scheme):].lstrip("/")
+            break
+    return text.split(";", 1)[0].split("?", 1)[0].strip()
+
+
+def is_extension(raw: str) -> bool:
+    return bool(_EXTENSION.match(raw.strip()))
+
+
+def normalize(raw: str, region: str = DEFAULT_REGION) -> str:
+    """Return the normal form of ``raw`` or raise :class:`InvalidNumber`."""
+    text = strip_uri(str(raw))
+    if is_extension(text):
+        return text
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidNumber(str(raw)) from None
+    if not phonenumbers.is_possible_number(parsed):
+        raise InvalidNumber(str(raw))
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
+
+
+def try_normalize(raw: str | None, region: str = DEFAULT_REGION) -> str | None:
+    if not raw:
+        return None
+    try:
+        return normalize(raw, region)
+    except InvalidNumber:
+        return None
+
+
+def display(raw: str | None, region: str = DEFAULT_REGION) -> str:
+    """A number as people read it: ``+7 999 123-45-67``; anything else unchanged."""
+    if not raw:
+        return ""
+    normal = try_normalize(raw, region)
+    if normal is None or is_extension(normal):
+        return str(raw)
+    parsed = phonenumbers.parse("+" + normal, None)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -1,0 +1,96 @@
+"""Shared fixtures. Every fixture tears down what it started.
+
+GUI tests (under tests/desktop_app/gui/) run their coroutines on a qasync loop, the
+same loop the app runs on; tests of the floors below Qt use plain asyncio, as a
+headless server would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.errors import KeyringLocked, PasswordDeleteError
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+GUI_TESTS = Path(__file__).parent / "desktop_app" / "gui"
+
+
+def _qasync_loop() -> asyncio.AbstractEventLoop:
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    return qasync.QEventLoop(app)
+
+
+def pytest_asyncio_loop_factories(config, item):
+    if GUI_TESTS in Path(str(item.path)).parents:
+        return {"qasync": _qasync_loop}
+    return {"asyncio": asyncio.new_event_loop}
+
+
+class MemoryKeyring(KeyringBackend):
+    """A working keyring that keeps secrets in memory (tests only)."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.store.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.store[(service, username)] = password
+
+    def delete_password(self, service, username):
+        if self.store.pop((service, username), None) is None:
+            raise PasswordDeleteError("not found")
+
+
+class FailingKeyring(MemoryKeyring):
+    """A backend that exists but breaks on every call (e.g. D-Bus went away)."""
+
+    def get_password(self, service, username):
+        raise RuntimeError("D-Bus connection lost")
+
+    set_password = delete_password = get_password
+
+
+class LockedKeyring(MemoryKeyring):
+    def get_password(self, service, username):
+        raise KeyringLocked("collection is locked")
+
+    set_password = delete_password = get_password
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch, tmp_path):
+    """No test sees the developer's tokens, profile or real keyring."""
+    for var in ("GRAVITEL_DESK_API_TOKEN", "GRAVITEL_DESK_CRM_TOKEN", "GRAVITEL_DESK_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def memory_keyring() -> MemoryKeyring:
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    return backend
+
+
+@pytest.fixture
+def profile(tmp_path):
+    from desktop_app.profile import Profile
+
+    return Profile(tmp_path / "profile").ensure()
