@@ -1,0 +1,212 @@
+"""The command line (CONTRACT §4).
+
+Nothing here imports Qt at module level: ``--version``, ``--help`` and ``token ...``
+answer fast and work without a display. The GUI, the single-instance socket and the
+network are imported only by the commands that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from desktop_app import DISPLAY_NAME, __version__
+from desktop_app.texts import UserError
+
+URI_SCHEMES = ("tel:", "callto:")
+
+# Commands a running instance of the same profile may take over (it owns the PBX session
+# and shows the result to the operator). Everything else always runs in this process.
+FORWARDABLE = ("show", "call", "sms")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gravitel-desk",
+        description=f"{DISPLAY_NAME}: caller cards, click-to-call and SMS for the Gravitel cloud PBX.",
+        epilog="Without a command the tray app starts; tel:NUMBER or callto:NUMBER places a call.",
+    )
+    parser.add_argument("--version", action="version", version=f"{DISPLAY_NAME} {__version__}")
+    parser.add_argument("--profile", metavar="DIR", help="profile folder (default: the per-user app folder)")
+    parser.add_argument("--demo", action="store_true", help="start on a throw-away profile with the built-in PBX simulator")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    call = commands.add_parser("call", help="call NUMBER from your extension")
+    call.add_argument("number")
+    call.add_argument("--clid", metavar="NUMBER", help="outgoing caller ID to show")
+
+    sms = commands.add_parser("sms", help="send an SMS")
+    sms.add_argument("number")
+    sms.add_argument("text")
+
+    token = commands.add_parser("token", help="manage the API and CRM tokens in the OS keyring")
+    token_commands = token.add_subparsers(dest="token_command", metavar="ACTION", required=True)
+    token_set = token_commands.add_parser("set", help="store a token read from standard input")
+    token_set.add_argument("kind", choices=("api", "crm"))
+    token_clear = token_commands.add_parser("clear", help="remove a stored token")
+    token_clear.add_argument("kind", choices=("api", "crm"))
+    token_commands.add_parser("status", help="show where each token comes from")
+
+    contacts = commands.add_parser("contacts", help="import or export the contact directory")
+    contacts_commands = contacts.add_subparsers(dest="contacts_command", metavar="ACTION", required=True)
+    contacts_import = contacts_commands.add_parser("import", help="import a .csv or .vcf file")
+    contacts_import.add_argument("file")
+    contacts_export = contacts_commands.add_parser("export", help="export to a .csv file")
+    contacts_export.add_argument("file")
+
+    commands.add_parser("simulator", help="run the built-in PBX simulator (see --help of it)", add_help=False)
+    return parser
+
+
+def parse(argv: Sequence[str]) -> argparse.Namespace:
+    """Parse ``argv``; a ``tel:``/``callto:`` URI anywhere becomes ``call NUMBER``."""
+    argv = list(argv)
+    uris = [a for a in argv if a.lower().startswith(URI_SCHEMES)]
+    if uris:
+        rest = [a for a in argv if a not in uris]
+        argv = rest + ["call", uris[0]]
+    parser = build_parser()
+    if "simulator" in argv:
+        index = argv.index("simulator")
+        args = parser.parse_args(argv[: index + 1])
+        args.simulator_args = argv[index + 1 :]
+        return args
+    return parser.parse_args(argv)
+
+
+def forwarded_argv(args: argparse.Namespace) -> list[str]:
+    """The command as a running instance receives it (no profile, no secrets)."""
+    if args.command == "call":
+        return ["call", args.number] + (["--clid", args.clid] if args.clid else [])
+    if args.command == "sms":
+        return ["sms", args.number, args.text]
+    return ["show"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse(sys.argv[1:] if argv is None else argv)
+    try:
+        return _dispatch(args)
+    except UserError as exc:
+        print(f"gravitel-desk: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "simulator":
+        from desktop_app.simulator.server import main as simulator_main
+
+        return simulator_main(args.simulator_args)
+
+    from desktop_app.profile import Profile
+
+    if args.demo:
+        from desktop_app.demo import demo_profile
+
+        profile = demo_profile()
+    else:
+        profile = Profile.resolve(args.profile)
+
+    if args.command == "token":
+        return _token(profile, args)
+    if args.command == "contacts":
+        return _contacts(profile, args)
+    if args.command in ("call", "sms"):
+        from desktop_app.gui.ipc import send_to_running_instance
+
+        reply = send_to_running_instance(profile, forwarded_argv(args))
+        if reply is not None:
+            return _print_reply(reply)
+        return asyncio.run(_direct(profile, args))
+
+    from desktop_app.gui.ipc import send_to_running_instance
+
+    reply = send_to_running_instance(profile, ["show"])
+    if reply is not None:
+        return 0
+    from desktop_app.gui.app import run_gui
+
+    return run_gui(profile, demo=args.demo)
+
+
+def _print_reply(reply: dict) -> int:
+    message = str(reply.get("message", ""))
+    if reply.get("ok"):
+        if message:
+            print(message)
+        return 0
+    print(f"gravitel-desk: {message or 'failed'}", file=sys.stderr)
+    return 1
+
+
+def _token(profile, args: argparse.Namespace) -> int:
+    from desktop_app import secret_store
+
+    if args.token_command == "status":
+        for item in secret_store.status(profile):
+            detail = f" ({item.detail})" if item.detail else ""
+            print(f"{item.kind}: {item.source}{detail}")
+        return 0
+    if args.token_command == "clear":
+        removed = secret_store.clear_token(profile, args.kind)
+        print(f"{args.kind}: {'cleared' if removed else 'was not set'}")
+        return 0
+    if sys.stdin.isatty():
+        print(f"Paste the {args.kind} token and press Enter:", file=sys.stderr)
+    secret_store.set_token(profile, args.kind, sys.stdin.readline())
+    print(f"{args.kind}: stored in the keyring")
+    return 0
+
+
+def _contacts(profile, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from desktop_app.contacts import ContactDirectory
+    from desktop_app.contacts_io import export_csv, import_file
+
+    profile.ensure()
+    directory = ContactDirectory(profile.db_path)
+    try:
+        if args.contacts_command == "export":
+            count = export_csv(directory, Path(args.file))
+            print(f"exported {count} contacts to {args.file}")
+            return 0
+        report = import_file(directory, Path(args.file))
+    finally:
+        directory.close()
+    for problem in report.skipped:
+        print(f"{args.file}:{problem.line}: {problem.reason}", file=sys.stderr)
+    print(report.summary())
+    return 0
+
+
+async def _direct(profile, args: argparse.Namespace) -> int:
+    """``call``/``sms`` with no running instance: talk to the PBX from this process."""
+    from desktop_app import secret_store, settings
+    from desktop_app.pbx_client import PbxClient, make_http_client
+    from desktop_app.texts import QT_TRANSLATE_NOOP, Text
+
+    config = settings.load(profile.config_path)
+    token = secret_store.get_token(profile, "api")
+    if not token:
+        raise UserError(
+            Text("cli", QT_TRANSLATE_NOOP("cli", "No API token: set it with 'gravitel-desk token set api'."))
+        )
+    async with make_http_client() as http:
+        client = PbxClient.from_settings(http, config, token)
+        if args.command == "call":
+            if not config.pbx.extension:
+                raise UserError(
+                    Text("cli", QT_TRANSLATE_NOOP("cli", "Your extension is not set: pbx.extension in {file}."),
+                         {"file": str(profile.config_path)})
+                )
+            await client.makecall(args.number, config.pbx.extension, clid=args.clid)
+            print(f"calling {args.number}: your phone {config.pbx.extension} rings first")
+        else:
+            await client.sms(args.number, args.text)
+            print(f"SMS sent to {args.number}")
+    return 0

@@ -1,0 +1,177 @@
+"""The tray icon and, where no system tray exists, the status window instead.
+
+The menu is rebuilt each time it opens, so it always lists the windows that exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtWidgets import (
+    QLabel,
+    QMenu,
+    QPushButton,
+    QSystemTrayIcon,
+    QVBoxLayout,
+    QHBoxLayout,
+    QWidget,
+)
+
+from desktop_app.gui.resources import app_icon
+from desktop_app.gui.status import DeskStatus
+
+
+@dataclass
+class WindowEntry:
+    title: Callable[[], str]
+    show: Callable[[], None]
+
+
+class WindowList:
+    """The windows the tray menu and the status window offer, in order."""
+
+    def __init__(self) -> None:
+        self.entries: list[WindowEntry] = []
+
+    def add(self, title: Callable[[], str], show: Callable[[], None]) -> None:
+        self.entries.append(WindowEntry(title, show))
+
+
+class StatusWindow(QWidget):
+    """A small window with the desk's state, its windows and Quit.
+
+    Signals:
+        quit_requested(): the operator chose Quit, or closed this window while it is
+            the only way to reach the desk (no system tray).
+    """
+
+    quit_requested = Signal()
+
+    def __init__(self, status: DeskStatus, windows: WindowList, *, is_main: bool) -> None:
+        super().__init__()
+        self._status = status
+        self._windows = windows
+        self._is_main = is_main
+        self.setObjectName("StatusWindow")
+        self.setWindowTitle(self.tr("Gravitel Desk"))
+        self.setWindowIcon(app_icon())
+        self.setMinimumWidth(420)
+        layout = QVBoxLayout(self)
+        self._text = QLabel()
+        self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._text.setWordWrap(True)
+        layout.addWidget(self._text)
+        self._buttons = QHBoxLayout()
+        layout.addLayout(self._buttons)
+        status.changed.connect(self._refresh)
+        self._refresh()
+
+    def rebuild_buttons(self) -> None:
+        while self._buttons.count():
+            item = self._buttons.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        for entry in self._windows.entries:
+            button = QPushButton(entry.title())
+            button.clicked.connect(entry.show)
+            self._buttons.addWidget(button)
+        quit_button = QPushButton(self.tr("Quit"))
+        quit_button.clicked.connect(self.quit_requested)
+        self._buttons.addWidget(quit_button)
+
+    @Slot()
+    def _refresh(self) -> None:
+        lines = self._status.lines
+        rows = [
+            (self.tr("Listener"), lines.listener),
+            (self.tr("Address for the PBX"), lines.listener_url),
+            (self.tr("PBX"), lines.pbx),
+            (self.tr("Balance"), lines.balance),
+        ]
+        self._text.setText("\n".join(f"{label}: {value}" for label, value in rows if value))
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if self._is_main:
+            self.quit_requested.emit()
+        super().closeEvent(event)
+
+
+class Tray(QObject):
+    """The tray icon with its menu; falls back to a main window without a tray.
+
+    Signals:
+        quit_requested(): Quit was chosen.
+        primary_activated(): the icon was clicked (the dial window opens).
+    """
+
+    quit_requested = Signal()
+    primary_activated = Signal()
+
+    def __init__(self, status: DeskStatus, windows: WindowList, *, tray_available: bool | None = None) -> None:
+        super().__init__()
+        self._status = status
+        self._windows = windows
+        if tray_available is None:
+            tray_available = QSystemTrayIcon.isSystemTrayAvailable()
+        self.has_tray = tray_available
+        self.icon: QSystemTrayIcon | None = None
+        self.menu: QMenu | None = None
+        self.status_window = StatusWindow(status, windows, is_main=not tray_available)
+        self.status_window.quit_requested.connect(self.quit_requested)
+        windows.add(lambda: self.tr("Status"), self.show_status_window)
+        if tray_available:
+            self.menu = QMenu()
+            self.menu.aboutToShow.connect(self.rebuild_menu)
+            self.icon = QSystemTrayIcon(app_icon())
+            self.icon.setContextMenu(self.menu)
+            self.icon.activated.connect(self._on_activated)
+            status.changed.connect(self._refresh_tooltip)
+            self._refresh_tooltip()
+            self.rebuild_menu()
+
+    def show(self) -> None:
+        if self.icon is not None:
+            self.icon.show()
+        else:
+            self.show_status_window()
+
+    def hide(self) -> None:
+        if self.icon is not None:
+            self.icon.hide()
+        self.status_window.hide()
+
+    def show_status_window(self) -> None:
+        self.status_window.rebuild_buttons()
+        self.status_window.show()
+        self.status_window.raise_()
+
+    def notify(self, title: str, text: str) -> None:
+        """A passive notification; never steals focus."""
+        if self.icon is not None and QSystemTrayIcon.supportsMessages():
+            self.icon.showMessage(title, text, app_icon(), 8000)
+
+    @Slot()
+    def rebuild_menu(self) -> None:
+        assert self.menu is not None
+        self.menu.clear()
+        for entry in self._windows.entries:
+            action = QAction(entry.title(), self.menu)
+            action.triggered.connect(entry.show)
+            self.menu.addAction(action)
+        self.menu.addSeparator()
+        quit_action = QAction(self.tr("Quit"), self.menu)
+        quit_action.triggered.connect(self.quit_requested)
+        self.menu.addAction(quit_action)
+
+    @Slot()
+    def _refresh_tooltip(self) -> None:
+        if self.icon is not None:
+            self.icon.setToolTip(self._status.tooltip())
+
+    @Slot(QSystemTrayIcon.ActivationReason)
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason == QSystemTrayIcon.ActivationReason.Trigger:
+            self.primary_activated.emit()

@@ -1,0 +1,51 @@
+from PySide6.QtWidgets import QSystemTrayIcon
+
+from desktop_app.gui.status import DeskStatus
+from desktop_app.gui.tray import Tray, WindowList
+
+
+def make_tray(qtbot, available):
+    status = DeskStatus()
+    windows = WindowList()
+    tray = Tray(status, windows, tray_available=available)
+    qtbot.addWidget(tray.status_window)
+    return tray, status, windows
+
+
+def test_offscreen_has_no_system_tray(qapp):
+    assert QSystemTrayIcon.isSystemTrayAvailable() is False
+
+
+def test_without_tray_a_window_opens_instead(qtbot):
+    tray, status, _ = make_tray(qtbot, available=None)
+    assert tray.has_tray is False and tray.icon is None
+    tray.show()
+    assert tray.status_window.isVisible()
+    status.update(listener="running", listener_url="http://127.0.0.1:8765")
+    assert "http://127.0.0.1:8765" in tray.status_window._text.text()
+    with qtbot.waitSignal(tray.quit_requested):
+        tray.status_window.close()  # the only window: closing it quits, the app never hides
+    tray.hide()
+
+
+def test_with_tray_menu_lists_windows_and_quit(qtbot):
+    tray, status, windows = make_tray(qtbot, available=True)
+    opened = []
+    windows.add(lambda: "History", lambda: opened.append("history"))
+    tray.menu.aboutToShow.emit()  # rebuilt each time it opens
+    titles = [a.text() for a in tray.menu.actions() if not a.isSeparator()]
+    assert titles == ["Status", "History", "Quit"]
+    tray.menu.actions()[1].trigger()
+    assert opened == ["history"]
+    with qtbot.waitSignal(tray.quit_requested):
+        tray.menu.actions()[-1].trigger()
+    status.update(listener="running", pbx="connected")
+    assert "Listener: running" in tray.icon.toolTip() and "PBX: connected" in tray.icon.toolTip()
+    assert not tray.status_window.isVisible()
+
+
+def test_tray_click_is_the_primary_action(qtbot):
+    tray, _, _ = make_tray(qtbot, available=True)
+    with qtbot.waitSignal(tray.primary_activated):
+        tray.icon.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
+    tray.menu.deleteLater()

@@ -1,0 +1,110 @@
+import io
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from desktop_app import cli, secret_store
+from desktop_app.profile import Profile
+
+
+def run_cli(*argv: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "desktop_app", *argv], capture_output=True, text=True, timeout=60)
+
+
+def test_version_answers_without_qt():
+    probe = textwrap.dedent(
+        """
+        import sys
+        from desktop_app.cli import main
+        try:
+            main(["--version"])
+        except SystemExit as exit:
+            assert exit.code == 0
+        assert not any(name.startswith("PySide6") for name in sys.modules), "Qt was imported"
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Gravitel Desk ")
+
+
+def test_token_status_without_qt_and_without_keyring(tmp_path):
+    probe = textwrap.dedent(
+        f"""
+        import sys
+        import keyring
+        from keyring.backends import fail
+        keyring.set_keyring(fail.Keyring())
+        from desktop_app.cli import main
+        code = main(["--profile", {str(tmp_path)!r}, "token", "status"])
+        assert code == 0
+        assert not any(name.startswith("PySide6") for name in sys.modules), "Qt was imported"
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "api: unavailable" in result.stdout
+    assert "GRAVITEL_DESK_API_TOKEN" in result.stdout
+
+
+def test_token_set_reads_stdin_and_never_echoes(tmp_path, memory_keyring, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("s3cret-token\n"))
+    assert cli.main(["--profile", str(tmp_path), "token", "set", "api"]) == 0
+    out = capsys.readouterr()
+    assert "s3cret-token" not in out.out + out.err
+    profile = Profile.resolve(tmp_path)
+    assert secret_store.get_token(profile, "api") == "s3cret-token"
+    assert cli.main(["--profile", str(tmp_path), "token", "status"]) == 0
+    assert "api: keyring" in capsys.readouterr().out
+    assert cli.main(["--profile", str(tmp_path), "token", "clear", "api"]) == 0
+    assert secret_store.get_token(profile, "api") is None
+
+
+def test_empty_token_is_one_clear_line(tmp_path, memory_keyring, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n"))
+    assert cli.main(["--profile", str(tmp_path), "token", "set", "crm"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("gravitel-desk: ") and err.count("\n") == 1
+
+
+def test_profile_from_environment(tmp_path, monkeypatch, memory_keyring, capsys):
+    monkeypatch.setenv("GRAVITEL_DESK_PROFILE", str(tmp_path / "envprof"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("abc-token\n"))
+    assert cli.main(["token", "set", "crm"]) == 0
+    assert secret_store.get_token(Profile(tmp_path / "envprof"), "crm") == "abc-token"
+
+
+@pytest.mark.parametrize(
+    ("argv", "number"),
+    [
+        (["tel:+79991234567"], "tel:+79991234567"),
+        (["--profile", "/p", "callto:89991234567"], "callto:89991234567"),
+        (["call", "8 999 123-45-67"], "8 999 123-45-67"),
+    ],
+)
+def test_uri_and_call_forms(argv, number):
+    args = cli.parse(argv)
+    assert args.command == "call" and args.number == number
+    assert cli.forwarded_argv(args)[:2] == ["call", number]
+
+
+def test_call_with_caller_id_and_sms_forwarding_forms():
+    args = cli.parse(["call", "79991234567", "--clid", "74951112233"])
+    assert cli.forwarded_argv(args) == ["call", "79991234567", "--clid", "74951112233"]
+    args = cli.parse(["sms", "79991234567", "Добрый день"])
+    assert cli.forwarded_argv(args) == ["sms", "79991234567", "Добрый день"]
+
+
+def test_help_lists_commands():
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for word in ("call", "sms", "token", "contacts", "simulator", "--profile", "--demo"):
+        assert word in result.stdout
+
+
+def test_unknown_command_is_refused():
+    result = run_cli("dance")
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
