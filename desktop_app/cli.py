@@ -178,9 +178,10 @@ def _contacts(profile, args: argparse.Namespace) -> int:
         report = import_file(directory, Path(args.file))
     finally:
         directory.close()
-    for problem in report.skipped:
-        print(f"{args.file}:{problem.line}: {problem.reason}", file=sys.stderr)
-    print(report.summary())
+    lines = report.lines()
+    print(lines[0])
+    for line in lines[1:]:
+        print(f"{args.file}: {line}", file=sys.stderr)
     return 0
 
 

@@ -6,6 +6,7 @@ uses. Short internal extensions (up to 6 digits) stay as they are.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import phonenumbers
@@ -14,6 +15,8 @@ from desktop_app.texts import QT_TRANSLATE_NOOP, Text, UserError
 
 DEFAULT_REGION = "RU"
 MAX_EXTENSION_DIGITS = 6
+# Digits without '+' are tried as an international number only from this length on.
+MIN_INTERNATIONAL_DIGITS = 10
 _EXTENSION = re.compile(r"^\d{1,%d}$" % MAX_EXTENSION_DIGITS)
 _URI_SCHEMES = ("tel:", "callto:", "sip:")
 
@@ -41,18 +44,34 @@ def is_extension(raw: str) -> bool:
     return bool(_EXTENSION.match(raw.strip()))
 
 
+# Parsing is most of the cost of a lookup or an import row, and callers repeat numbers.
+@functools.lru_cache(maxsize=4096)
 def normalize(raw: str, region: str = DEFAULT_REGION) -> str:
-    """Return the normal form of ``raw`` or raise :class:`InvalidNumber`."""
+    """Return the normal form of ``raw`` or raise :class:`InvalidNumber`.
+
+    Also accepts its own output for numbers outside the region: the PBX sends
+    ``4915112345678`` (E.164 without ``+``), which read as a Russian national number is
+    no number at all.
+    """
     text = strip_uri(str(raw))
     if is_extension(text):
         return text
+    parsed = _parse(text, region)
+    if parsed is None and text.isascii() and text.isdigit() and len(text) >= MIN_INTERNATIONAL_DIGITS:
+        parsed = _parse("+" + text, region)
+        if parsed is not None and not phonenumbers.is_valid_number(parsed):
+            parsed = None
+    if parsed is None:
+        raise InvalidNumber(str(raw))
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
+
+
+def _parse(text: str, region: str) -> phonenumbers.PhoneNumber | None:
     try:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
-        raise InvalidNumber(str(raw)) from None
-    if not phonenumbers.is_possible_number(parsed):
-        raise InvalidNumber(str(raw))
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
+        return None
+    return parsed if phonenumbers.is_possible_number(parsed) else None
 
 
 def try_normalize(raw: str | None, region: str = DEFAULT_REGION) -> str | None:

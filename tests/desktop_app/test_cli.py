@@ -108,3 +108,23 @@ def test_unknown_command_is_refused():
     result = run_cli("dance")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+def test_contacts_import_and_export_from_the_command_line(tmp_path):
+    source = tmp_path / "contacts.csv"
+    source.write_bytes("ФИО;Компания;Телефон\nИванов Иван;ООО Ромашка;8 999 123-45-67\n;;\nБез номера;ООО;\n".encode("cp1251"))
+    result = run_cli("--profile", str(tmp_path / "p"), "contacts", "import", str(source))
+    assert result.returncode == 0, result.stderr
+    assert "1" in result.stdout.splitlines()[0]
+    assert "Line 4" in result.stderr  # the row without a number, reported and skipped
+    exported = tmp_path / "out.csv"
+    result = run_cli("--profile", str(tmp_path / "p"), "contacts", "export", str(exported))
+    assert result.returncode == 0, result.stderr
+    text = exported.read_text(encoding="utf-8-sig")
+    assert "Иванов Иван" in text and "+7 999 123-45-67" in text
+
+
+def test_contacts_import_of_a_missing_file_is_one_clear_line(tmp_path):
+    result = run_cli("--profile", str(tmp_path / "p"), "contacts", "import", str(tmp_path / "nope.csv"))
+    assert result.returncode == 1
+    assert result.stderr.startswith("gravitel-desk: ") and result.stderr.count("\n") == 1

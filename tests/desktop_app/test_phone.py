@@ -47,3 +47,8 @@ def test_separators_never_change_the_number(prefix, separators, digits, code):
     national = code + digits
     written = prefix + "".join(sep + d for sep, d in zip(separators, national))
     assert phone.normalize(written) == "7" + national
+
+
+def test_foreign_numbers_as_the_pbx_sends_them():
+    assert phone.normalize("4915112345678") == "4915112345678"
+    assert phone.display("4915112345678") == "+49 1511 2345678"
