@@ -130,7 +130,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     from desktop_app.gui.app import run_gui
 
-    return run_gui(profile, demo=args.demo)
+    try:
+        return run_gui(profile, demo=args.demo)
+    finally:
+        if args.demo:  # a throw-away profile is thrown away
+            import shutil
+
+            shutil.rmtree(profile.root, ignore_errors=True)
 
 
 def _print_reply(reply: dict) -> int:

@@ -63,4 +63,6 @@ def setup(logs_dir: Path, level: int = logging.INFO, *, console: bool = False) -
         stream.addFilter(RedactingFilter())
         root.addHandler(stream)
     root.setLevel(level)
+    # One line per HTTP request drowns what matters; failures are logged by our own code.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     return handler

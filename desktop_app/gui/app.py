@@ -11,14 +11,27 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Coroutine
+from typing import Any
 
+import httpx
 import qasync
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from desktop_app import APP_NAME, DISPLAY_NAME, log_setup
+from desktop_app import APP_NAME, DISPLAY_NAME, log_setup, phone, secret_store
 from desktop_app import settings as settings_module
+from desktop_app.call_log import CallLog
+from desktop_app.contacts import ContactDirectory
+from desktop_app.demo import Demo
 from desktop_app.gui import i18n, msgbox
+from desktop_app.gui.i18n import error_text, tr_text
+from desktop_app.gui.settings_window import SettingsWindow
+from desktop_app.gui.window_state import WindowState
+from desktop_app.listener import Listener, ListenerState
+from desktop_app.pbx_client import PbxClient, make_http_client
+from desktop_app.texts import UserError
+from desktop_app.webhook_types import CallEvent, CallHistory, Webhook
 from desktop_app.gui.crash_handler import CrashHandler
 from desktop_app.gui.ipc import AlreadyRunning, IpcServer, hand_over
 from desktop_app.gui.resources import app_icon
@@ -42,7 +55,7 @@ class Desk(QObject):
         profile: Profile,
         settings: Settings,
         *,
-        demo: bool = False,
+        demo: Demo | None = None,
         tray_available: bool | None = None,
     ) -> None:
         super().__init__()
@@ -52,6 +65,7 @@ class Desk(QObject):
         self._quit = asyncio.Event()
         self.status = DeskStatus(self)
         self.windows = WindowList()
+        self.window_state = WindowState(profile)
         self.tray = Tray(self.status, self.windows, tray_available=tray_available)
         self.tray.quit_requested.connect(self.request_quit)
         self.ipc = IpcServer(profile, self.handle_command, self)
@@ -60,6 +74,12 @@ class Desk(QObject):
         self._wakeup.setInterval(SIGNAL_WAKEUP_MS)
         self._wakeup.timeout.connect(lambda: None)
         self.started = asyncio.Event()
+        self.http: httpx.AsyncClient | None = None
+        self.pbx: PbxClient | None = None
+        self.listener: Listener | None = None
+        self.contacts: ContactDirectory | None = None
+        self.call_log: CallLog | None = None
+        self.settings_window: SettingsWindow | None = None
 
     def request_quit(self) -> None:
         self._quit.set()
@@ -81,16 +101,134 @@ class Desk(QObject):
         return 0
 
     async def start(self) -> None:
+        self.http = make_http_client()
+        if self.demo is not None:
+            self.settings = await self.demo.start()
+        self.contacts = ContactDirectory(self.profile.db_path)
+        self.call_log = CallLog(self.profile.db_path, auto_create_contacts=self.settings.popup.auto_create_contacts)
+        self.settings_window = SettingsWindow(self.profile, self.settings, self.window_state)
+        self.settings_window.settings_saved.connect(self._on_settings_saved)
+        self.settings_window.tokens_changed.connect(self._on_tokens_changed)
+        self.windows.add(lambda: self.tr("Settings"), self.show_settings)
+        self._connect_pbx()
+        await self._start_listener()
+        if self.demo is not None and self.listener is not None and self.listener.url:
+            self.demo.connect(self.listener.url)
         self.tray.show()
-        self.status.update(listener=self.tr("not configured"), pbx=self.tr("not configured"))
         log.info("desk started on profile %s", self.profile.root)
 
     async def shutdown(self) -> None:
         self._wakeup.stop()
         self.tray.hide()
         await self.ipc.close()
+        if self.listener is not None:
+            await self.listener.close()
+        if self.demo is not None:
+            await self.demo.close()
+        if self.http is not None:
+            await self.http.aclose()
+        for store in (self.call_log, self.contacts):
+            if store is not None:
+                store.close()
+        if self.settings_window is not None:
+            self.settings_window.close()
         self.crash_handler.uninstall()
         log.info("desk stopped")
+
+    # -- the PBX -------------------------------------------------------------------------
+
+    def _api_token(self) -> str | None:
+        try:
+            return secret_store.get_token(self.profile, "api")
+        except secret_store.SecretStoreError as exc:
+            self.status.update(pbx=error_text(exc))
+            return None
+
+    def _connect_pbx(self) -> None:
+        assert self.http is not None
+        token = self._api_token()
+        if not self.settings.pbx.domain or not token:
+            self.pbx = None
+            if not self.settings.pbx.domain:
+                self.status.update(pbx=self.tr("not configured: set the domain in Settings"))
+            elif token is None and not self.status.lines.pbx:
+                self.status.update(pbx=self.tr("no API token: set it in Settings"))
+            return
+        self.pbx = PbxClient.from_settings(self.http, self.settings, token)
+        self.status.update(pbx=self.settings.pbx.domain)
+
+    # -- the listener --------------------------------------------------------------------
+
+    async def _start_listener(self) -> None:
+        if self.listener is not None:
+            await self.listener.close()
+            self.listener = None
+        try:
+            crm_token = secret_store.get_token(self.profile, "crm")
+        except secret_store.SecretStoreError as exc:
+            self.status.update(listener=error_text(exc), listener_url="")
+            return
+        assert self.contacts is not None
+        contacts = self.contacts
+        self.listener = Listener.from_settings(
+            self.settings, self.profile, crm_token,
+            client_lookup=lambda request: contacts.lookup_client(request.client),
+            on_webhook=self._on_webhook,
+            on_state=self._on_listener_state,
+        )
+        try:
+            await self.listener.start()
+        except UserError as exc:
+            log.warning("listener not started: %s", exc)
+            self._on_listener_state(self.listener.state)
+
+    def _on_listener_state(self, state: ListenerState) -> None:
+        if state.running:
+            text = self.tr("running, {count} webhooks").format(count=state.webhooks_received)
+            if state.errors:
+                text += self.tr(", {errors} refused").format(errors=state.errors)
+        else:
+            text = tr_text(state.error) if state.error else self.tr("stopped")
+        self.status.update(listener=text, listener_url=state.url or "")
+        if self.settings_window is not None:
+            self.settings_window.show_listener_state(state)
+
+    def _on_webhook(self, webhook: Webhook) -> None:
+        assert self.call_log is not None
+        if isinstance(webhook, CallEvent):
+            self.call_log.record_event(webhook.id, webhook.direction, webhook.stage, webhook.client,
+                                       webhook.extension, webhook.phone, webhook.when)
+        elif isinstance(webhook, CallHistory):
+            self.call_log.record_history(webhook.id, webhook.direction, webhook.result, webhook.duration,
+                                         webhook.provision, webhook.client, webhook.extension, webhook.phone,
+                                         webhook.when, webhook.record)
+
+    # -- settings ------------------------------------------------------------------------
+
+    def show_settings(self) -> None:
+        assert self.settings_window is not None
+        self.settings_window.show()
+        self.settings_window.raise_()
+
+    @Slot(object)
+    def _on_settings_saved(self, new: Settings) -> None:
+        self.settings = new
+        if self.call_log is not None:
+            self.call_log.auto_create_contacts = new.popup.auto_create_contacts
+        self._connect_pbx()
+        self._restart_listener()
+
+    @Slot()
+    def _on_tokens_changed(self) -> None:
+        self._connect_pbx()
+        self._restart_listener()
+
+    def _restart_listener(self) -> None:
+        task = asyncio.ensure_future(self._start_listener())
+        task.add_done_callback(lambda t: t.cancelled() or t.exception() and log.error(
+            "listener restart failed", exc_info=t.exception()))
+
+    # -- commands from later starts --------------------------------------------------------
 
     async def handle_command(self, argv: list[str]) -> tuple[bool, str]:
         """A command forwarded by a later start of the same profile."""
@@ -98,7 +236,44 @@ class Desk(QObject):
             if not self.tray.has_tray:
                 self.tray.show_status_window()
             return True, ""
+        if argv[0] == "call" and len(argv) >= 2:
+            clid = argv[argv.index("--clid") + 1] if "--clid" in argv[2:-1] else None
+            return await self.place_call(argv[1], clid)
+        if argv[0] == "sms" and len(argv) == 3:
+            return await self.send_sms(argv[1], argv[2])
         return False, self.tr("Unknown command: {command}").format(command=argv[0])
+
+    async def place_call(self, number: str, clid: str | None = None) -> tuple[bool, str]:
+        ok, message = await self._pbx_action(self._makecall(number, clid))
+        self.tray.notify(self.tr("Call"), message)
+        return ok, message
+
+    async def send_sms(self, number: str, text: str) -> tuple[bool, str]:
+        ok, message = await self._pbx_action(self._sms(number, text))
+        self.tray.notify(self.tr("SMS"), message)
+        return ok, message
+
+    async def _makecall(self, number: str, clid: str | None) -> str:
+        assert self.pbx is not None
+        if not self.settings.pbx.extension:
+            return self.tr("Set your extension in Settings first.")
+        await self.pbx.makecall(number, self.settings.pbx.extension, clid=clid)
+        return self.tr("Your phone {extension} is ringing: pick it up to call {number}.").format(
+            extension=self.settings.pbx.extension, number=phone.display(number))
+
+    async def _sms(self, number: str, text: str) -> str:
+        assert self.pbx is not None
+        await self.pbx.sms(number, text)
+        return self.tr("SMS sent to {number}.").format(number=phone.display(number))
+
+    async def _pbx_action(self, action: Coroutine[Any, Any, str]) -> tuple[bool, str]:
+        if self.pbx is None:
+            action.close()
+            return False, self.status.lines.pbx or self.tr("The PBX is not configured.")
+        try:
+            return True, await action
+        except UserError as exc:
+            return False, error_text(exc)
 
     def _install_signal_handlers(self) -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -135,5 +310,5 @@ def run_gui(profile: Profile, *, demo: bool = False) -> int:
     if settings is None:
         return 2
     i18n.install(app, settings.ui.language)
-    desk = Desk(profile, settings, demo=demo)
+    desk = Desk(profile, settings, demo=Demo(profile) if demo else None)
     return qasync.run(desk.run())

@@ -49,3 +49,70 @@ async def test_second_start_is_handed_to_the_first(profile):
     finally:
         desk.request_quit()
         await asyncio.wait_for(task, 10)
+
+
+async def wait_until(predicate, timeout=10.0):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        assert asyncio.get_running_loop().time() < deadline, "condition not reached"
+        await asyncio.sleep(0.02)
+
+
+async def test_without_crm_token_the_listener_says_why(profile, memory_keyring):
+    desk, task = await start_desk(profile)
+    try:
+        assert desk.listener is not None and not desk.listener.state.running
+        assert "gravitel-desk token set crm" in desk.status.lines.listener
+        assert "domain" in desk.status.lines.pbx
+    finally:
+        desk.request_quit()
+        await asyncio.wait_for(task, 10)
+
+
+async def test_webhooks_reach_the_call_log(profile, memory_keyring):
+    import httpx
+
+    from desktop_app import secret_store
+
+    secret_store.set_token(profile, "crm", "crm-secret-1")
+    settings = Settings()
+    settings.listener.port = 0
+    desk = Desk(profile, settings)
+    task = asyncio.ensure_future(desk.run())
+    await asyncio.wait_for(desk.started.wait(), 10)
+    try:
+        assert desk.listener.state.running
+        assert desk.status.lines.listener_url == desk.listener.url
+        async with httpx.AsyncClient() as client:
+            answer = await client.post(f"{desk.listener.url}/event", headers={"X-API-KEY": "crm-secret-1"},
+                                       json={"id": "c1", "direction": "In", "stage": "Alerting",
+                                             "client": "79991234567", "extension": "701"})
+        assert answer.status_code == 200
+        await wait_until(lambda: desk.call_log.get("c1") is not None)
+        assert desk.call_log.last_calls("8 999 123-45-67")[0].call_id == "c1"
+    finally:
+        desk.request_quit()
+        await asyncio.wait_for(task, 10)
+
+
+async def test_demo_desk_talks_to_its_simulator(profile, monkeypatch):
+    from desktop_app.demo import Demo
+
+    monkeypatch.setattr("desktop_app.demo.FIRST_RING_S", 0.05)
+    desk = Desk(profile, Settings(), demo=Demo(profile))
+    task = asyncio.ensure_future(desk.run())
+    await asyncio.wait_for(desk.started.wait(), 10)
+    try:
+        assert desk.pbx is not None and desk.listener.state.running
+        assert desk.contacts.count() > 0
+        await wait_until(lambda: desk.call_log.count() > 0)
+        ok, message = await desk.handle_command(["call", "8 999 123-45-67"])
+        assert ok, message
+        assert "701" in message and "+7 999 123-45-67" in message
+        ok, message = await desk.handle_command(["sms", "79991234567", "Добрый день"])
+        assert ok, message
+        ok, message = await desk.handle_command(["call", "not-a-number"])
+        assert not ok and "not-a-number" in message
+    finally:
+        desk.request_quit()
+        await asyncio.wait_for(task, 10)
