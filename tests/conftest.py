@@ -21,12 +21,20 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 GUI_TESTS = Path(__file__).parent / "desktop_app" / "gui"
 
 
+# Closed qasync loops are kept for the whole session: a collected loop's timer object can
+# leave a Qt timer behind that later fires on freed memory (seen as a segfault in
+# pytest-qt's event processing a few tests later).
+_QASYNC_LOOPS: list[asyncio.AbstractEventLoop] = []
+
+
 def _qasync_loop() -> asyncio.AbstractEventLoop:
     import qasync
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
-    return qasync.QEventLoop(app)
+    loop = qasync.QEventLoop(app)
+    _QASYNC_LOOPS.append(loop)
+    return loop
 
 
 def pytest_asyncio_loop_factories(config, item):

@@ -51,6 +51,8 @@ async def test_no_instance_means_none(profile):
 async def test_stale_socket_after_a_crash_is_recovered(profile):
     # A crashed instance leaves its socket file with nobody listening behind it.
     path = os.path.join(os.environ.get("TMPDIR", "/tmp"), profile.ipc_name)
+    if os.path.exists(path):
+        os.unlink(path)
     stale = socket.socket(socket.AF_UNIX)
     stale.bind(path)
     stale.close()
