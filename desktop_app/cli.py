@@ -111,6 +111,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     else:
         profile = Profile.resolve(args.profile)
 
+    if args.command in ("call", "sms", "contacts"):
+        # Details go to the profile's log; the terminal gets one line.
+        from desktop_app import log_setup
+
+        log_setup.setup(profile.ensure().logs_dir)
     if args.command == "token":
         return _token(profile, args)
     if args.command == "contacts":

@@ -128,3 +128,72 @@ def test_contacts_import_of_a_missing_file_is_one_clear_line(tmp_path):
     result = run_cli("--profile", str(tmp_path / "p"), "contacts", "import", str(tmp_path / "nope.csv"))
     assert result.returncode == 1
     assert result.stderr.startswith("gravitel-desk: ") and result.stderr.count("\n") == 1
+
+
+async def run_cli_async(*argv: str, env_extra: dict | None = None) -> tuple[int, str, str]:
+    import asyncio
+    import os
+
+    env = {**os.environ, **(env_extra or {})}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "desktop_app", *argv, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    return process.returncode, out.decode(), err.decode()
+
+
+def configure(profile_dir, api_url: str, domain: str, extension: str = "701") -> None:
+    from desktop_app import settings
+
+    s = settings.Settings()
+    s.pbx.api_url, s.pbx.domain, s.pbx.extension = api_url, domain, extension
+    settings.save(s, profile_dir / "config.toml")
+
+
+async def test_call_and_sms_without_a_running_instance_talk_to_the_pbx(tmp_path):
+    from desktop_app.simulator.server import Simulator
+
+    async with Simulator(token="cli-token") as sim:
+        configure(tmp_path, sim.url, sim.domain)
+        env = {"GRAVITEL_DESK_API_TOKEN": "cli-token"}
+        code, out, err = await run_cli_async("--profile", str(tmp_path), "tel:+7-999-123-45-67", env_extra=env)
+        assert code == 0, err
+        assert "701" in out
+        code, out, err = await run_cli_async("--profile", str(tmp_path), "sms", "89991234567", "Добрый день",
+                                             env_extra=env)
+        assert code == 0, err
+        assert sim.describe()["sms"][-1]["text"] == "Добрый день"
+
+
+@pytest.mark.parametrize(
+    ("argv", "token", "expected"),
+    [
+        (["call", "79991234567"], "wrong-token", "refused the API token"),
+        (["call", "not-a-number"], "cli-token", "Not a phone number"),
+    ],
+)
+async def test_failures_are_one_line_and_non_zero(tmp_path, argv, token, expected):
+    from desktop_app.simulator.server import Simulator
+
+    async with Simulator(token="cli-token") as sim:
+        configure(tmp_path, sim.url, sim.domain)
+        code, out, err = await run_cli_async("--profile", str(tmp_path), *argv,
+                                             env_extra={"GRAVITEL_DESK_API_TOKEN": token})
+    assert code == 1
+    assert expected in err and err.count("\n") == 1 and err.startswith("gravitel-desk: ")
+
+
+async def test_unknown_employee_and_network_errors(tmp_path):
+    from desktop_app.simulator.server import Simulator
+
+    async with Simulator(token="cli-token") as sim:
+        configure(tmp_path, sim.url, sim.domain, extension="799")
+        code, _, err = await run_cli_async("--profile", str(tmp_path), "call", "79991234567",
+                                           env_extra={"GRAVITEL_DESK_API_TOKEN": "cli-token"})
+        assert code == 1 and "799" in err
+        url = sim.url
+    configure(tmp_path, url, "demo.aicall.ru")  # the simulator is gone: nobody listens there
+    code, _, err = await run_cli_async("--profile", str(tmp_path), "call", "79991234567",
+                                       env_extra={"GRAVITEL_DESK_API_TOKEN": "cli-token"})
+    assert code == 1 and "Cannot connect" in err and err.count("\n") == 1
