@@ -8,6 +8,7 @@ headless server would.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 from pathlib import Path
 
@@ -21,9 +22,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 GUI_TESTS = Path(__file__).parent / "desktop_app" / "gui"
 
 
-# Closed qasync loops are kept for the whole session: a collected loop's timer object can
-# leave a Qt timer behind that later fires on freed memory (seen as a segfault in
-# pytest-qt's event processing a few tests later).
+# A qasync loop owns QObjects (its timer, its call_soon signaller). If the garbage
+# collector frees a closed loop in a worker thread (the journal's, an executor's), Qt
+# cannot unregister the timer from there and it later fires on freed memory: a segfault
+# a few tests on. So loops are released here, in the main thread, after each test.
 _QASYNC_LOOPS: list[asyncio.AbstractEventLoop] = []
 
 
@@ -41,6 +43,18 @@ def pytest_asyncio_loop_factories(config, item):
     if GUI_TESTS in Path(str(item.path)).parents:
         return {"qasync": _qasync_loop}
     return {"asyncio": asyncio.new_event_loop}
+
+
+@pytest.fixture(autouse=True)
+def _release_qasync_loops():
+    yield
+    while _QASYNC_LOOPS and _QASYNC_LOOPS[0].is_closed():
+        loop = _QASYNC_LOOPS.pop(0)
+        timer = loop._timer
+        for timer_id in list(getattr(timer, "_SimpleTimer__callbacks", {})):
+            timer.killTimer(timer_id)
+        del loop, timer
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)

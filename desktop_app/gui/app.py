@@ -73,6 +73,7 @@ class Desk(QObject):
         self._wakeup = QTimer(self)
         self._wakeup.setInterval(SIGNAL_WAKEUP_MS)
         self._wakeup.timeout.connect(lambda: None)
+        self._previous_handlers: dict[int, Any] = {}
         self.started = asyncio.Event()
         self.http: httpx.AsyncClient | None = None
         self.pbx: PbxClient | None = None
@@ -119,6 +120,7 @@ class Desk(QObject):
 
     async def shutdown(self) -> None:
         self._wakeup.stop()
+        self._restore_signal_handlers()
         self.tray.hide()
         await self.ipc.close()
         if self.listener is not None:
@@ -132,6 +134,8 @@ class Desk(QObject):
                 store.close()
         if self.settings_window is not None:
             self.settings_window.close()
+            self.settings_window.deleteLater()
+        self.tray.dispose()
         self.crash_handler.uninstall()
         log.info("desk stopped")
 
@@ -277,8 +281,13 @@ class Desk(QObject):
 
     def _install_signal_handlers(self) -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: self.request_quit())
+            self._previous_handlers[signum] = signal.signal(signum, lambda *_: self.request_quit())
         self._wakeup.start()
+
+    def _restore_signal_handlers(self) -> None:
+        for signum, handler in self._previous_handlers.items():
+            signal.signal(signum, handler)
+        self._previous_handlers.clear()
 
 
 def _settings_or_explain(profile: Profile) -> Settings | None:

@@ -143,6 +143,15 @@ class Tray(QObject):
             self.icon.hide()
         self.status_window.hide()
 
+    def dispose(self) -> None:
+        """Hand the top-level widgets to Qt for deletion now, not to Python at exit."""
+        self.hide()
+        self.status_window.deleteLater()
+        if self.menu is not None:
+            self.menu.deleteLater()
+        if self.icon is not None:
+            self.icon.deleteLater()
+
     def show_status_window(self) -> None:
         self.status_window.rebuild_buttons()
         self.status_window.show()

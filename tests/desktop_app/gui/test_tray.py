@@ -1,22 +1,31 @@
+import pytest
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from desktop_app.gui.status import DeskStatus
 from desktop_app.gui.tray import Tray, WindowList
 
 
-def make_tray(qtbot, available):
-    status = DeskStatus()
-    windows = WindowList()
-    tray = Tray(status, windows, tray_available=available)
-    qtbot.addWidget(tray.status_window)
-    return tray, status, windows
+@pytest.fixture
+def make_tray():
+    made = []
+
+    def make(qtbot, available):
+        status = DeskStatus()
+        windows = WindowList()
+        tray = Tray(status, windows, tray_available=available)
+        made.append(tray)
+        return tray, status, windows
+
+    yield make
+    for tray in made:
+        tray.dispose()
 
 
 def test_offscreen_has_no_system_tray(qapp):
     assert QSystemTrayIcon.isSystemTrayAvailable() is False
 
 
-def test_without_tray_a_window_opens_instead(qtbot):
+def test_without_tray_a_window_opens_instead(qtbot, make_tray):
     tray, status, _ = make_tray(qtbot, available=None)
     assert tray.has_tray is False and tray.icon is None
     tray.show()
@@ -28,7 +37,7 @@ def test_without_tray_a_window_opens_instead(qtbot):
     tray.hide()
 
 
-def test_with_tray_menu_lists_windows_and_quit(qtbot):
+def test_with_tray_menu_lists_windows_and_quit(qtbot, make_tray):
     tray, status, windows = make_tray(qtbot, available=True)
     opened = []
     windows.add(lambda: "History", lambda: opened.append("history"))
@@ -44,8 +53,7 @@ def test_with_tray_menu_lists_windows_and_quit(qtbot):
     assert not tray.status_window.isVisible()
 
 
-def test_tray_click_is_the_primary_action(qtbot):
+def test_tray_click_is_the_primary_action(qtbot, make_tray):
     tray, _, _ = make_tray(qtbot, available=True)
     with qtbot.waitSignal(tray.primary_activated):
         tray.icon.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
-    tray.menu.deleteLater()
