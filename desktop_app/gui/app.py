@@ -11,7 +11,6 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Coroutine
 from typing import Any
 
 import httpx
@@ -19,14 +18,19 @@ import qasync
 from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from desktop_app import APP_NAME, DISPLAY_NAME, log_setup, phone, secret_store
+from desktop_app import APP_NAME, DISPLAY_NAME, log_setup, secret_store
 from desktop_app import settings as settings_module
 from desktop_app.call_log import CallLog
 from desktop_app.contacts import ContactDirectory
 from desktop_app.demo import Demo
 from desktop_app.gui import i18n, msgbox
 from desktop_app.gui.i18n import error_text, tr_text
+from desktop_app.balance_gate import BalanceGate
+from desktop_app.gui.balance_view import BalanceMonitor
+from desktop_app.gui.dial_window import DialWindow
+from desktop_app.gui.employees_window import EmployeesWindow
 from desktop_app.gui.settings_window import SettingsWindow
+from desktop_app.gui.sms_window import SmsWindow
 from desktop_app.gui.window_state import WindowState
 from desktop_app.listener import Listener, ListenerState
 from desktop_app.pbx_client import PbxClient, make_http_client
@@ -36,7 +40,7 @@ from desktop_app.gui.crash_handler import CrashHandler
 from desktop_app.gui.ipc import AlreadyRunning, IpcServer, hand_over
 from desktop_app.gui.resources import app_icon
 from desktop_app.gui.status import DeskStatus
-from desktop_app.gui.tray import Tray, WindowList
+from desktop_app.gui.tray import Tray, WindowList, present
 from desktop_app.profile import Profile
 from desktop_app.settings import Settings, SettingsError
 
@@ -76,11 +80,14 @@ class Desk(QObject):
         self._previous_handlers: dict[int, Any] = {}
         self.started = asyncio.Event()
         self.http: httpx.AsyncClient | None = None
-        self.pbx: PbxClient | None = None
         self.listener: Listener | None = None
         self.contacts: ContactDirectory | None = None
         self.call_log: CallLog | None = None
         self.settings_window: SettingsWindow | None = None
+        self.dial: DialWindow | None = None
+        self.sms: SmsWindow | None = None
+        self.employees: EmployeesWindow | None = None
+        self.balance: BalanceMonitor | None = None
 
     def request_quit(self) -> None:
         self._quit.set()
@@ -107,11 +114,9 @@ class Desk(QObject):
             self.settings = await self.demo.start()
         self.contacts = ContactDirectory(self.profile.db_path)
         self.call_log = CallLog(self.profile.db_path, auto_create_contacts=self.settings.popup.auto_create_contacts)
-        self.settings_window = SettingsWindow(self.profile, self.settings, self.window_state)
-        self.settings_window.settings_saved.connect(self._on_settings_saved)
-        self.settings_window.tokens_changed.connect(self._on_tokens_changed)
-        self.windows.add(lambda: self.tr("Settings"), self.show_settings)
-        self._connect_pbx()
+        self._build_windows()
+        self._refresh_pbx_status()
+        self.balance.start()
         await self._start_listener()
         if self.demo is not None and self.listener is not None and self.listener.url:
             self.demo.connect(self.listener.url)
@@ -123,6 +128,13 @@ class Desk(QObject):
         self._restore_signal_handlers()
         self.tray.hide()
         await self.ipc.close()
+        for window in self._windows():
+            window.close()  # saves its geometry
+            if hasattr(window, "wait_idle"):
+                await window.wait_idle()
+            window.deleteLater()
+        if self.balance is not None:
+            await self.balance.close()
         if self.listener is not None:
             await self.listener.close()
         if self.demo is not None:
@@ -132,34 +144,47 @@ class Desk(QObject):
         for store in (self.call_log, self.contacts):
             if store is not None:
                 store.close()
-        if self.settings_window is not None:
-            self.settings_window.close()
-            self.settings_window.deleteLater()
         self.tray.dispose()
         self.crash_handler.uninstall()
         log.info("desk stopped")
 
+    # -- windows ---------------------------------------------------------------------------
+
+    def _build_windows(self) -> None:
+        common = dict(contacts=self.contacts, call_log=self.call_log, window_state=self.window_state)
+        self.dial = DialWindow(self.pbx_client, self.settings, **common)
+        self.sms = SmsWindow(self.pbx_client, self.settings, **common)
+        self.employees = EmployeesWindow(self.pbx_client, window_state=self.window_state)
+        self.settings_window = SettingsWindow(self.profile, self.settings, self.window_state)
+        self.settings_window.settings_saved.connect(self._on_settings_saved)
+        self.settings_window.tokens_changed.connect(self._on_tokens_changed)
+        self.balance = BalanceMonitor(BalanceGate(lambda: self.pbx_client().balance()),
+                                      self.settings.ui.balance_warn_below)
+        self.balance.changed.connect(lambda: self.status.update(balance=self.balance.text))
+        self.windows.add(lambda: self.tr("Call"), lambda: present(self.dial))
+        self.windows.add(lambda: self.tr("Send SMS"), lambda: present(self.sms))
+        self.windows.add(lambda: self.tr("Employees and caller IDs"), lambda: present(self.employees))
+        self.windows.add(lambda: self.tr("Settings"), lambda: present(self.settings_window))
+        self.tray.primary_activated.connect(lambda: present(self.dial))
+
+    def _windows(self) -> list:
+        return [w for w in (self.dial, self.sms, self.employees, self.settings_window) if w is not None]
+
     # -- the PBX -------------------------------------------------------------------------
 
-    def _api_token(self) -> str | None:
-        try:
-            return secret_store.get_token(self.profile, "api")
-        except secret_store.SecretStoreError as exc:
-            self.status.update(pbx=error_text(exc))
-            return None
-
-    def _connect_pbx(self) -> None:
+    def pbx_client(self) -> PbxClient:
+        """A client for the current settings and token; a UserError says what is missing."""
         assert self.http is not None
-        token = self._api_token()
-        if not self.settings.pbx.domain or not token:
-            self.pbx = None
-            if not self.settings.pbx.domain:
-                self.status.update(pbx=self.tr("not configured: set the domain in Settings"))
-            elif token is None and not self.status.lines.pbx:
-                self.status.update(pbx=self.tr("no API token: set it in Settings"))
+        token = secret_store.get_token(self.profile, "api") or ""
+        return PbxClient.from_settings(self.http, self.settings, token)
+
+    def _refresh_pbx_status(self) -> None:
+        try:
+            client = self.pbx_client()
+        except UserError as exc:
+            self.status.update(pbx=error_text(exc))
             return
-        self.pbx = PbxClient.from_settings(self.http, self.settings, token)
-        self.status.update(pbx=self.settings.pbx.domain)
+        self.status.update(pbx=client.domain)
 
     # -- the listener --------------------------------------------------------------------
 
@@ -209,22 +234,22 @@ class Desk(QObject):
 
     # -- settings ------------------------------------------------------------------------
 
-    def show_settings(self) -> None:
-        assert self.settings_window is not None
-        self.settings_window.show()
-        self.settings_window.raise_()
-
     @Slot(object)
     def _on_settings_saved(self, new: Settings) -> None:
         self.settings = new
         if self.call_log is not None:
             self.call_log.auto_create_contacts = new.popup.auto_create_contacts
-        self._connect_pbx()
+        for window in (self.dial, self.sms):
+            if window is not None:
+                window.apply_settings(new)
+        if self.balance is not None:
+            self.balance.warn_below = new.ui.balance_warn_below
+        self._refresh_pbx_status()
         self._restart_listener()
 
     @Slot()
     def _on_tokens_changed(self) -> None:
-        self._connect_pbx()
+        self._refresh_pbx_status()
         self._restart_listener()
 
     def _restart_listener(self) -> None:
@@ -248,36 +273,17 @@ class Desk(QObject):
         return False, self.tr("Unknown command: {command}").format(command=argv[0])
 
     async def place_call(self, number: str, clid: str | None = None) -> tuple[bool, str]:
-        ok, message = await self._pbx_action(self._makecall(number, clid))
+        """``tel:`` links and ``gravitel-desk call``: the dial window's path, the result in the tray."""
+        assert self.dial is not None
+        ok, message = await self.dial.call(number, clid)
         self.tray.notify(self.tr("Call"), message)
         return ok, message
 
     async def send_sms(self, number: str, text: str) -> tuple[bool, str]:
-        ok, message = await self._pbx_action(self._sms(number, text))
+        assert self.sms is not None
+        ok, message = await self.sms.send(number, text)
         self.tray.notify(self.tr("SMS"), message)
         return ok, message
-
-    async def _makecall(self, number: str, clid: str | None) -> str:
-        assert self.pbx is not None
-        if not self.settings.pbx.extension:
-            return self.tr("Set your extension in Settings first.")
-        await self.pbx.makecall(number, self.settings.pbx.extension, clid=clid)
-        return self.tr("Your phone {extension} is ringing: pick it up to call {number}.").format(
-            extension=self.settings.pbx.extension, number=phone.display(number))
-
-    async def _sms(self, number: str, text: str) -> str:
-        assert self.pbx is not None
-        await self.pbx.sms(number, text)
-        return self.tr("SMS sent to {number}.").format(number=phone.display(number))
-
-    async def _pbx_action(self, action: Coroutine[Any, Any, str]) -> tuple[bool, str]:
-        if self.pbx is None:
-            action.close()
-            return False, self.status.lines.pbx or self.tr("The PBX is not configured.")
-        try:
-            return True, await action
-        except UserError as exc:
-            return False, error_text(exc)
 
     def _install_signal_handlers(self) -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):

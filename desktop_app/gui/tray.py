@@ -24,6 +24,13 @@ from desktop_app.gui.resources import app_icon
 from desktop_app.gui.status import DeskStatus
 
 
+def present(window: QWidget) -> None:
+    """Show a window the operator asked for, in front (it may take the focus: they asked)."""
+    window.show()
+    window.raise_()
+    window.activateWindow()
+
+
 @dataclass
 class WindowEntry:
     title: Callable[[], str]

@@ -66,7 +66,7 @@ async def test_without_crm_token_the_listener_says_why(profile, memory_keyring):
     try:
         assert desk.listener is not None and not desk.listener.state.running
         assert "gravitel-desk token set crm" in desk.status.lines.listener
-        assert "domain" in desk.status.lines.pbx
+        assert "domain is not set" in desk.status.lines.pbx
     finally:
         desk.request_quit()
         await asyncio.wait_for(task, 10)
@@ -106,9 +106,11 @@ async def test_demo_desk_talks_to_its_simulator(profile, monkeypatch):
     task = asyncio.ensure_future(desk.run())
     await asyncio.wait_for(desk.started.wait(), 10)
     try:
-        assert desk.pbx is not None and desk.listener.state.running
+        assert desk.status.lines.pbx == "demo.aicall.ru" and desk.listener.state.running
         assert desk.contacts.count() > 0
         await wait_until(lambda: desk.call_log.count() > 0)
+        await wait_until(lambda: bool(desk.status.lines.balance))  # through the 10-minute gate
+        assert "₽" in desk.status.lines.balance or "RUB" in desk.status.lines.balance
         ok, message = await desk.handle_command(["call", "8 999 123-45-67"])
         assert ok, message
         assert "701" in message and "+7 999 123-45-67" in message
