@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
+from collections.abc import Coroutine
 from typing import Any
 
 import httpx
@@ -18,31 +20,36 @@ import qasync
 from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from desktop_app import APP_NAME, DISPLAY_NAME, log_setup, secret_store
+from desktop_app import APP_NAME, DISPLAY_NAME, log_setup, phone, secret_store
 from desktop_app import settings as settings_module
+from desktop_app.balance_gate import BalanceGate
 from desktop_app.call_log import CallLog
+from desktop_app.call_tracker import CallTracker, MissedCall
 from desktop_app.contacts import ContactDirectory
 from desktop_app.demo import Demo
 from desktop_app.gui import i18n, msgbox
-from desktop_app.gui.i18n import error_text, tr_text
-from desktop_app.balance_gate import BalanceGate
 from desktop_app.gui.balance_view import BalanceMonitor
+from desktop_app.gui.card_stack import CardStack
+from desktop_app.gui.crash_handler import CrashHandler
 from desktop_app.gui.dial_window import DialWindow
 from desktop_app.gui.employees_window import EmployeesWindow
+from desktop_app.gui.history_window import HistoryWindow
+from desktop_app.gui.i18n import error_text, tr_text
+from desktop_app.gui.ipc import AlreadyRunning, IpcServer, hand_over
+from desktop_app.gui.missed_calls_window import MissedCalls, MissedCallsWindow
+from desktop_app.gui.resources import app_icon
 from desktop_app.gui.settings_window import SettingsWindow
 from desktop_app.gui.sms_window import SmsWindow
+from desktop_app.gui.status import DeskStatus
+from desktop_app.gui.tray import Tray, WindowList, present
 from desktop_app.gui.window_state import WindowState
 from desktop_app.listener import Listener, ListenerState
 from desktop_app.pbx_client import PbxClient, make_http_client
+from desktop_app.profile import Profile
+from desktop_app.recordings import RecordingFetcher
+from desktop_app.settings import Settings, SettingsError
 from desktop_app.texts import UserError
 from desktop_app.webhook_types import CallEvent, CallHistory, Webhook
-from desktop_app.gui.crash_handler import CrashHandler
-from desktop_app.gui.ipc import AlreadyRunning, IpcServer, hand_over
-from desktop_app.gui.resources import app_icon
-from desktop_app.gui.status import DeskStatus
-from desktop_app.gui.tray import Tray, WindowList, present
-from desktop_app.profile import Profile
-from desktop_app.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +94,13 @@ class Desk(QObject):
         self.dial: DialWindow | None = None
         self.sms: SmsWindow | None = None
         self.employees: EmployeesWindow | None = None
+        self.history: HistoryWindow | None = None
+        self.missed_window: MissedCallsWindow | None = None
         self.balance: BalanceMonitor | None = None
+        self.tracker: CallTracker | None = None
+        self.cards: CardStack | None = None
+        self.missed: MissedCalls | None = None
+        self._tasks: set[asyncio.Task] = set()
 
     def request_quit(self) -> None:
         self._quit.set()
@@ -115,8 +128,10 @@ class Desk(QObject):
         self.contacts = ContactDirectory(self.profile.db_path)
         self.call_log = CallLog(self.profile.db_path, auto_create_contacts=self.settings.popup.auto_create_contacts)
         self._build_windows()
+        self._build_cards()
         self._refresh_pbx_status()
         self.balance.start()
+        self.spawn(self._load_employees())
         await self._start_listener()
         if self.demo is not None and self.listener is not None and self.listener.url:
             self.demo.connect(self.listener.url)
@@ -128,6 +143,11 @@ class Desk(QObject):
         self._restore_signal_handlers()
         self.tray.hide()
         await self.ipc.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.cards is not None:
+            self.cards.close()
         for window in self._windows():
             window.close()  # saves its geometry
             if hasattr(window, "wait_idle"):
@@ -161,14 +181,74 @@ class Desk(QObject):
         self.balance = BalanceMonitor(BalanceGate(lambda: self.pbx_client().balance()),
                                       self.settings.ui.balance_warn_below)
         self.balance.changed.connect(lambda: self.status.update(balance=self.balance.text))
+        self.history = HistoryWindow(self.pbx_client, self.recording_fetcher, contacts=self.contacts,
+                                     call_log=self.call_log, window_state=self.window_state)
+        self.history.call_requested.connect(lambda number: self.spawn(self.place_call(number)))
         self.windows.add(lambda: self.tr("Call"), lambda: present(self.dial))
         self.windows.add(lambda: self.tr("Send SMS"), lambda: present(self.sms))
+        self.windows.add(lambda: self.tr("Call history"), lambda: present(self.history))
+        self.windows.add(lambda: self.tr("Missed calls"), self.show_missed_calls)
         self.windows.add(lambda: self.tr("Employees and caller IDs"), lambda: present(self.employees))
         self.windows.add(lambda: self.tr("Settings"), lambda: present(self.settings_window))
         self.tray.primary_activated.connect(lambda: present(self.dial))
 
+    def _build_cards(self) -> None:
+        assert self.contacts is not None
+        contacts = self.contacts
+        self.tracker = CallTracker.from_settings(self.settings)
+        self.missed = MissedCalls(lambda number: next((c.title for c in contacts.find_by_number(number)), ""),
+                                  parent=self)
+        self.missed.track(self.tracker)
+        self.missed.changed.connect(lambda: self.tray.set_missed_count(self.missed.unseen))
+        self.tracker.on_missed.append(self._notify_missed)
+        self.cards = CardStack(self.tracker, self.settings, contacts=self.contacts, call_log=self.call_log,
+                               parent=self)
+        self.cards.call_back_requested.connect(lambda number: self.spawn(self.place_call(number)))
+        self.cards.sms_requested.connect(self.prepare_sms)
+        self.tray.do_not_disturb_toggled.connect(self.cards.set_do_not_disturb)
+        self.missed_window = MissedCallsWindow(self.missed, self.window_state)
+        self.missed_window.call_back_requested.connect(lambda number: self.spawn(self.place_call(number)))
+        self.tray.missed_activated.connect(self.show_missed_calls)
+
     def _windows(self) -> list:
-        return [w for w in (self.dial, self.sms, self.employees, self.settings_window) if w is not None]
+        windows = (self.dial, self.sms, self.history, self.missed_window, self.employees, self.settings_window)
+        return [w for w in windows if w is not None]
+
+    def show_missed_calls(self) -> None:
+        assert self.missed_window is not None and self.missed is not None
+        present(self.missed_window)
+        self.missed.mark_seen()
+
+    def prepare_sms(self, number: str) -> None:
+        assert self.sms is not None
+        self.sms.prepare(number=number)
+        present(self.sms)
+
+    def _notify_missed(self, missed: MissedCall) -> None:
+        caller = phone.display(missed.number or missed.client or "")
+        self.tray.notify(self.tr("Missed call"), caller or self.tr("Unknown number"))
+
+    async def _load_employees(self) -> None:
+        """Managers' names for the caller cards; the cards show extensions until this answers."""
+        try:
+            employees = await self.pbx_client().accounts()
+        except UserError as exc:
+            log.info("employees not loaded: %s", exc)
+            return
+        if self.cards is not None:
+            self.cards.set_employees({e.extension: e.name for e in employees})
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
+        """Run ``coro`` in the background; it is cancelled on quit and its errors are logged."""
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task failed", exc_info=task.exception())
 
     # -- the PBX -------------------------------------------------------------------------
 
@@ -177,6 +257,11 @@ class Desk(QObject):
         assert self.http is not None
         token = secret_store.get_token(self.profile, "api") or ""
         return PbxClient.from_settings(self.http, self.settings, token)
+
+    def recording_fetcher(self) -> RecordingFetcher:
+        assert self.http is not None
+        token = secret_store.get_token(self.profile, "api")
+        return RecordingFetcher.from_settings(self.http, self.settings, token, self.profile.recordings_dir)
 
     def _refresh_pbx_status(self) -> None:
         try:
@@ -231,6 +316,8 @@ class Desk(QObject):
             self.call_log.record_history(webhook.id, webhook.direction, webhook.result, webhook.duration,
                                          webhook.provision, webhook.client, webhook.extension, webhook.phone,
                                          webhook.when, webhook.record)
+        if self.tracker is not None:
+            self.tracker.handle(webhook)
 
     # -- settings ------------------------------------------------------------------------
 
@@ -244,6 +331,8 @@ class Desk(QObject):
                 window.apply_settings(new)
         if self.balance is not None:
             self.balance.warn_below = new.ui.balance_warn_below
+        if self.cards is not None:
+            self.cards.apply_settings(new)
         self._refresh_pbx_status()
         self._restart_listener()
 
@@ -253,9 +342,7 @@ class Desk(QObject):
         self._restart_listener()
 
     def _restart_listener(self) -> None:
-        task = asyncio.ensure_future(self._start_listener())
-        task.add_done_callback(lambda t: t.cancelled() or t.exception() and log.error(
-            "listener restart failed", exc_info=t.exception()))
+        self.spawn(self._start_listener())
 
     # -- commands from later starts --------------------------------------------------------
 
@@ -308,7 +395,15 @@ def _settings_or_explain(profile: Profile) -> Settings | None:
         return None
 
 
+# QtMultimedia probes for optional libraries (PipeWire, VA-API) and warns when they are
+# absent; the FFmpeg backend it falls back to plays recordings fine.
+QUIET_LOGGING_RULES = "qt.multimedia.symbolsresolver=false"
+
+
 def make_application() -> QApplication:
+    if QUIET_LOGGING_RULES not in os.environ.get("QT_LOGGING_RULES", ""):
+        os.environ["QT_LOGGING_RULES"] = ";".join(
+            r for r in (os.environ.get("QT_LOGGING_RULES", ""), QUIET_LOGGING_RULES) if r)
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(DISPLAY_NAME)

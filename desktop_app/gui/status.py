@@ -13,6 +13,7 @@ class StatusLines:
     listener_url: str = ""
     pbx: str = ""
     balance: str = ""
+    missed: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -45,6 +46,7 @@ class DeskStatus(QObject):
             (self.tr("Listener"), self.lines.listener),
             (self.tr("PBX"), self.lines.pbx),
             (self.tr("Balance"), self.lines.balance),
+            (self.tr("Missed calls"), self.lines.missed),
         ):
             if value:
                 parts.append(f"{label}: {value}")

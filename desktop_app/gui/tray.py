@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtCore import QObject, QRect, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QIcon, QPainter
 from PySide6.QtWidgets import (
     QLabel,
     QMenu,
@@ -22,6 +22,27 @@ from PySide6.QtWidgets import (
 
 from desktop_app.gui.resources import app_icon
 from desktop_app.gui.status import DeskStatus
+
+
+def badged_icon(count: int) -> QIcon:
+    """The app icon with the number of unseen missed calls in a red circle."""
+    base = app_icon()
+    if count <= 0:
+        return base
+    pixmap = base.pixmap(64, 64)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor("#d32f2f"))
+    painter.drawEllipse(QRect(28, 0, 36, 36))
+    painter.setPen(QColor("white"))
+    font = QFont()
+    font.setPixelSize(22 if count < 10 else 17)
+    font.setBold(True)
+    painter.setFont(font)
+    painter.drawText(QRect(28, 0, 36, 36), Qt.AlignmentFlag.AlignCenter, str(count) if count < 100 else "99+")
+    painter.end()
+    return QIcon(pixmap)
 
 
 def present(window: QWidget) -> None:
@@ -97,6 +118,7 @@ class StatusWindow(QWidget):
             (self.tr("Address for the PBX"), lines.listener_url),
             (self.tr("PBX"), lines.pbx),
             (self.tr("Balance"), lines.balance),
+            (self.tr("Missed calls"), lines.missed),
         ]
         self._text.setText("\n".join(f"{label}: {value}" for label, value in rows if value))
 
@@ -112,10 +134,14 @@ class Tray(QObject):
     Signals:
         quit_requested(): Quit was chosen.
         primary_activated(): the icon was clicked (the dial window opens).
+        do_not_disturb_toggled(bool): the operator switched caller cards off (True) or on.
+        missed_activated(): the missed-calls notification or menu entry was chosen.
     """
 
     quit_requested = Signal()
     primary_activated = Signal()
+    do_not_disturb_toggled = Signal(bool)
+    missed_activated = Signal()
 
     def __init__(self, status: DeskStatus, windows: WindowList, *, tray_available: bool | None = None) -> None:
         super().__init__()
@@ -126,6 +152,9 @@ class Tray(QObject):
         self.has_tray = tray_available
         self.icon: QSystemTrayIcon | None = None
         self.menu: QMenu | None = None
+        self.do_not_disturb = False
+        self.missed_count = 0
+        self._last_notice = ""
         self.status_window = StatusWindow(status, windows, is_main=not tray_available)
         self.status_window.quit_requested.connect(self.quit_requested)
         windows.add(lambda: self.tr("Status"), self.show_status_window)
@@ -135,6 +164,7 @@ class Tray(QObject):
             self.icon = QSystemTrayIcon(app_icon())
             self.icon.setContextMenu(self.menu)
             self.icon.activated.connect(self._on_activated)
+            self.icon.messageClicked.connect(self._on_message_clicked)
             status.changed.connect(self._refresh_tooltip)
             self._refresh_tooltip()
             self.rebuild_menu()
@@ -166,8 +196,21 @@ class Tray(QObject):
 
     def notify(self, title: str, text: str) -> None:
         """A passive notification; never steals focus."""
+        self._last_notice = title
         if self.icon is not None and QSystemTrayIcon.supportsMessages():
             self.icon.showMessage(title, text, app_icon(), 8000)
+
+    def set_missed_count(self, count: int) -> None:
+        """Unseen missed calls: a badge on the icon and a line in the status window."""
+        self.missed_count = count
+        if self.icon is not None:
+            self.icon.setIcon(badged_icon(count))
+        self._status.update(missed=str(count) if count else "")
+
+    def set_do_not_disturb(self, enabled: bool) -> None:
+        if enabled != self.do_not_disturb:
+            self.do_not_disturb = enabled
+            self.do_not_disturb_toggled.emit(enabled)
 
     @Slot()
     def rebuild_menu(self) -> None:
@@ -177,7 +220,16 @@ class Tray(QObject):
             action = QAction(entry.title(), self.menu)
             action.triggered.connect(entry.show)
             self.menu.addAction(action)
+        if self.missed_count:
+            missed = QAction(self.tr("Missed calls: {count}").format(count=self.missed_count), self.menu)
+            missed.triggered.connect(self.missed_activated)
+            self.menu.addAction(missed)
         self.menu.addSeparator()
+        dnd = QAction(self.tr("Do not disturb"), self.menu)
+        dnd.setCheckable(True)
+        dnd.setChecked(self.do_not_disturb)
+        dnd.toggled.connect(self.set_do_not_disturb)
+        self.menu.addAction(dnd)
         quit_action = QAction(self.tr("Quit"), self.menu)
         quit_action.triggered.connect(self.quit_requested)
         self.menu.addAction(quit_action)
@@ -186,6 +238,11 @@ class Tray(QObject):
     def _refresh_tooltip(self) -> None:
         if self.icon is not None:
             self.icon.setToolTip(self._status.tooltip())
+
+    @Slot()
+    def _on_message_clicked(self) -> None:
+        if self._last_notice == self.tr("Missed call"):
+            self.missed_activated.emit()
 
     @Slot(QSystemTrayIcon.ActivationReason)
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:

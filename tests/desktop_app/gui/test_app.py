@@ -109,6 +109,9 @@ async def test_demo_desk_talks_to_its_simulator(profile, monkeypatch):
         assert desk.status.lines.pbx == "demo.aicall.ru" and desk.listener.state.running
         assert desk.contacts.count() > 0
         await wait_until(lambda: desk.call_log.count() > 0)
+        await wait_until(lambda: bool(desk.cards.visible_cards))  # the first ring shows a caller card
+        card = desk.cards.visible_cards[0]
+        assert card.isVisible()
         await wait_until(lambda: bool(desk.status.lines.balance))  # through the 10-minute gate
         assert "₽" in desk.status.lines.balance or "RUB" in desk.status.lines.balance
         ok, message = await desk.handle_command(["call", "8 999 123-45-67"])

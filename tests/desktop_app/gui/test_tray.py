@@ -43,9 +43,14 @@ def test_with_tray_menu_lists_windows_and_quit(qtbot, make_tray):
     windows.add(lambda: "History", lambda: opened.append("history"))
     tray.menu.aboutToShow.emit()  # rebuilt each time it opens
     titles = [a.text() for a in tray.menu.actions() if not a.isSeparator()]
-    assert titles == ["Status", "History", "Quit"]
+    assert titles == ["Status", "History", "Do not disturb", "Quit"]
     tray.menu.actions()[1].trigger()
     assert opened == ["history"]
+    with qtbot.waitSignal(tray.do_not_disturb_toggled) as toggled:
+        next(a for a in tray.menu.actions() if a.text() == "Do not disturb").trigger()
+    assert toggled.args == [True] and tray.do_not_disturb
+    tray.menu.aboutToShow.emit()
+    assert next(a for a in tray.menu.actions() if a.text() == "Do not disturb").isChecked()
     with qtbot.waitSignal(tray.quit_requested):
         tray.menu.actions()[-1].trigger()
     status.update(listener="running", pbx="connected")
@@ -57,3 +62,20 @@ def test_tray_click_is_the_primary_action(qtbot, make_tray):
     tray, _, _ = make_tray(qtbot, available=True)
     with qtbot.waitSignal(tray.primary_activated):
         tray.icon.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
+
+
+def test_missed_calls_badge_and_menu_entry(qtbot, make_tray):
+    tray, status, _ = make_tray(qtbot, available=True)
+    plain = tray.icon.icon().pixmap(64, 64).toImage()
+    tray.set_missed_count(3)
+    assert tray.icon.icon().pixmap(64, 64).toImage() != plain  # the badge is drawn
+    assert status.lines.missed == "3"
+    tray.menu.aboutToShow.emit()
+    entry = next(a for a in tray.menu.actions() if a.text().startswith("Missed calls"))
+    assert entry.text() == "Missed calls: 3"
+    with qtbot.waitSignal(tray.missed_activated):
+        entry.trigger()
+    tray.set_missed_count(0)
+    assert status.lines.missed == ""
+    tray.menu.aboutToShow.emit()
+    assert not any(a.text().startswith("Missed calls") for a in tray.menu.actions())
