@@ -18,8 +18,6 @@ import pytest
 from fake_keyrings import MemoryKeyring
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-# As the app does (gui/app.py): QtMultimedia's probes for optional libraries are noise.
-os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.symbolsresolver=false")
 
 GUI_TESTS = Path(__file__).parent / "desktop_app" / "gui"
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import sys
 from collections.abc import Coroutine
@@ -395,15 +394,7 @@ def _settings_or_explain(profile: Profile) -> Settings | None:
         return None
 
 
-# QtMultimedia probes for optional libraries (PipeWire, VA-API) and warns when they are
-# absent; the FFmpeg backend it falls back to plays recordings fine.
-QUIET_LOGGING_RULES = "qt.multimedia.symbolsresolver=false"
-
-
 def make_application() -> QApplication:
-    if QUIET_LOGGING_RULES not in os.environ.get("QT_LOGGING_RULES", ""):
-        os.environ["QT_LOGGING_RULES"] = ";".join(
-            r for r in (os.environ.get("QT_LOGGING_RULES", ""), QUIET_LOGGING_RULES) if r)
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(DISPLAY_NAME)
