@@ -18,7 +18,6 @@ import phonenumbers
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import (
     QGuiApplication,
-    QHideEvent,
     QKeySequence,
     QShortcut,
     QShowEvent,
@@ -43,7 +42,7 @@ from desktop_app.call_log import CallLog
 from desktop_app.contacts import ContactDirectory, display_number, normal_form, try_normal_form
 from desktop_app.gui.async_action import AsyncAction
 from desktop_app.gui.i18n import error_text
-from desktop_app.gui.window_state import WindowState
+from desktop_app.gui.window_state import WindowState, remember
 from desktop_app.pbx_client import PbxClient
 from desktop_app.pbx_types import PbxNumber
 from desktop_app.phone import DEFAULT_REGION, is_extension
@@ -264,7 +263,6 @@ class DialWindow(QWidget):
         self._settings = settings
         self._contacts = contacts
         self._call_log = call_log
-        self._window_state = window_state
         self._numbers_loaded = False
         self._dialed: list[str] = []  # this session's numbers, before the call log hears of them
         self.requests = PbxRequests(self)
@@ -275,8 +273,7 @@ class DialWindow(QWidget):
         self.numbers_loader.failed.connect(self._on_numbers_failed)
         self._build()
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.escape)
-        if window_state is None or not window_state.restore(self):
-            self.resize(460, 380)
+        remember(self, window_state, (460, 380))
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
@@ -478,8 +475,3 @@ class DialWindow(QWidget):
         name = self._contact_name(found)
         self.hint.setText(self.tr("From the clipboard: {name}").format(name=name) if name
                           else self.tr("From the clipboard"))
-
-    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt override
-        if self._window_state is not None:
-            self._window_state.save(self)
-        super().hideEvent(event)

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 from desktop_app.contacts import display_number, fold, normal_form
 from desktop_app.gui.async_action import AsyncAction
 from desktop_app.gui.dial_window import PbxSource, Refused, dial_form, show_result
-from desktop_app.gui.window_state import WindowState
-from desktop_app.pbx_types import Employee, Group, PbxNumber
+from desktop_app.gui.window_state import WindowState, remember
+from desktop_app.pbx_types import Employee, PbxNumber
 from desktop_app.texts import UserError
 
 # (title, question, confirming button's text) -> the operator's answer
@@ -107,7 +107,6 @@ class EmployeesWindow(QWidget):
         self.setObjectName("EmployeesWindow")
         self.setWindowTitle(self.tr("Employees and caller IDs"))
         self._pbx = pbx
-        self._window_state = window_state
         self._confirm = confirm or self.ask
         self._loaded = False
         self.employees_data: dict[str, Employee] = {}
@@ -123,8 +122,7 @@ class EmployeesWindow(QWidget):
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.escape)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, activated=self.refresh)
         self._update_buttons()
-        if window_state is None or not window_state.restore(self):
-            self.resize(760, 520)
+        remember(self, window_state, (760, 520))
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
@@ -357,11 +355,6 @@ class EmployeesWindow(QWidget):
         super().showEvent(event)
         if not self._loaded and not self.action.busy:
             self.refresh()
-
-    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt override
-        if self._window_state is not None:
-            self._window_state.save(self)
-        super().hideEvent(event)
 
 
 def _normal(number: str) -> str:

@@ -84,7 +84,7 @@ from desktop_app.gui.history_model import (
     period_range,
     time_format,
 )
-from desktop_app.gui.window_state import WindowState
+from desktop_app.gui.window_state import WindowState, remember
 from desktop_app.pbx_client import PbxClient
 from desktop_app.pbx_types import HistoryPeriod, HistoryType
 from desktop_app.recordings import RecordingFetcher
@@ -211,7 +211,6 @@ class HistoryWindow(QWidget):
         self._recordings = recordings
         self._contacts = contacts
         self._call_log = call_log
-        self._window_state = window_state
         self._save_dir = save_dir
         self._load_on_show = load_on_show
         self.ask_save_path: SaveAsker = self._ask_with_dialog
@@ -250,8 +249,7 @@ class HistoryWindow(QWidget):
         self._on_period_changed()
         self._update_counts()
         self._update_record_buttons()
-        if window_state is None or not window_state.restore(self):
-            self.resize(1180, 680)
+        remember(self, window_state, (1180, 680))
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -912,8 +910,6 @@ class HistoryWindow(QWidget):
     def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt override
         if self._player is not None:
             self._player.pause()  # a hidden window does not go on talking
-        if self._window_state is not None:
-            self._window_state.save(self)
         super().hideEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override

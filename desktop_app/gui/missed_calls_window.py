@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QListView, QPushButton, QVBox
 from desktop_app.call_tracker import CallState, CallTracker, MissedCall, TrackedCall
 from desktop_app.contacts import display_number, try_normal_form
 from desktop_app.gui.caller_card import format_when
-from desktop_app.gui.window_state import WindowState
+from desktop_app.gui.window_state import WindowState, remember
 
 MAX_MISSED = 200  # the oldest beyond this drop off the list
 
@@ -175,8 +175,6 @@ class MissedCallsWindow(QWidget):
         self.setObjectName("MissedCallsWindow")
         self.setWindowTitle(self.tr("Missed calls"))
         self._missed = missed
-        self._window_state = window_state
-        self._restored = False
 
         layout = QVBoxLayout(self)
         self._list = QListView()
@@ -207,7 +205,7 @@ class MissedCallsWindow(QWidget):
 
         missed.changed.connect(self._refresh)
         self._list.selectionModel().selectionChanged.connect(self._refresh)
-        self.resize(460, 360)
+        remember(self, window_state, (460, 360))
         self._refresh()
 
     @property
@@ -244,9 +242,6 @@ class MissedCallsWindow(QWidget):
             self._missed.mark_seen()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
-        if not self._restored and self._window_state is not None:
-            self._window_state.restore(self)
-        self._restored = True
         super().showEvent(event)
         self._missed.mark_seen()
         if not self._list.currentIndex().isValid() and self._missed.rowCount():
@@ -268,7 +263,5 @@ class MissedCallsWindow(QWidget):
             self._missed.mark_seen()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        if self._window_state is not None:
-            self._window_state.save(self)
         super().closeEvent(event)
 

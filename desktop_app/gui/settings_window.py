@@ -11,7 +11,7 @@ import dataclasses
 import secrets
 
 from PySide6.QtCore import QDateTime, Qt, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app import secret_store, settings as settings_module
 from desktop_app.gui.i18n import error_text, tr_text
-from desktop_app.gui.window_state import WindowState
+from desktop_app.gui.window_state import WindowState, remember
 from desktop_app.listener import ListenerState
 from desktop_app.profile import Profile
 from desktop_app.settings import Settings, SettingsError
@@ -128,12 +128,10 @@ class SettingsWindow(QWidget):
         self.setWindowTitle(self.tr("Gravitel Desk settings"))
         self._profile = profile
         self._settings = current
-        self._window_state = window_state
         self._build()
         self.load(current)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.close)
-        if window_state is None or not window_state.restore(self):
-            self.resize(640, 720)
+        remember(self, window_state, (640, 720))
 
     def _build(self) -> None:
         outer = QVBoxLayout(self)
@@ -314,8 +312,3 @@ class SettingsWindow(QWidget):
         else:
             reason = tr_text(state.error) if state.error else self.tr("stopped")
             self.listener_state.setText(reason)
-
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        if self._window_state is not None:
-            self._window_state.save(self)
-        super().closeEvent(event)

@@ -8,7 +8,7 @@ second start alike.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QHideEvent, QKeySequence, QPalette, QShortcut, QShowEvent
+from PySide6.QtGui import QKeySequence, QPalette, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -25,7 +25,7 @@ from desktop_app.call_log import CallLog
 from desktop_app.contacts import ContactDirectory, display_number, normal_form, try_normal_form
 from desktop_app.gui.async_action import AsyncAction
 from desktop_app.gui.dial_window import NumberSuggestions, PbxRequests, PbxSource, Refused, dial_form, show_result
-from desktop_app.gui.window_state import WindowState
+from desktop_app.gui.window_state import WindowState, remember
 from desktop_app.phone import InvalidNumber, is_extension
 from desktop_app.settings import Settings
 from desktop_app.sms_counter import Encoding, measure
@@ -65,7 +65,6 @@ class SmsWindow(QWidget):
         self._settings = settings
         self._contacts = contacts
         self._call_log = call_log
-        self._window_state = window_state
         self.requests = PbxRequests(self)
         self.requests.busy_changed.connect(self._on_busy)
         self._launch = AsyncAction(self)
@@ -75,8 +74,7 @@ class SmsWindow(QWidget):
             QShortcut(QKeySequence(keys), self, activated=self.start_send)
         self.apply_settings(settings)
         self._update_counter()
-        if window_state is None or not window_state.restore(self):
-            self.resize(480, 420)
+        remember(self, window_state, (480, 420))
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
@@ -250,8 +248,3 @@ class SmsWindow(QWidget):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
         (self.text if self.number.text().strip() else self.number).setFocus()
-
-    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt override
-        if self._window_state is not None:
-            self._window_state.save(self)
-        super().hideEvent(event)

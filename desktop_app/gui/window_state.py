@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QEvent, QObject, QSettings
 from PySide6.QtWidgets import QWidget
 
 from desktop_app.profile import Profile
@@ -20,3 +20,22 @@ class WindowState:
     def save(self, window: QWidget) -> None:
         self._settings.setValue(f"{window.objectName()}/geometry", window.saveGeometry())
         self._settings.sync()
+
+
+def remember(window: QWidget, state: WindowState | None, default_size: tuple[int, int]) -> None:
+    """Give ``window`` its saved geometry (or ``default_size``) and save it whenever it hides."""
+    if state is None or not state.restore(window):
+        window.resize(*default_size)
+    if state is not None:
+        window.installEventFilter(_SaveOnHide(state, window))
+
+
+class _SaveOnHide(QObject):
+    def __init__(self, state: WindowState, window: QWidget) -> None:
+        super().__init__(window)
+        self._state = state
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() in (QEvent.Type.Hide, QEvent.Type.Close) and isinstance(watched, QWidget):
+            self._state.save(watched)
+        return False
