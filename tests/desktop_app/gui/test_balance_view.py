@@ -8,10 +8,10 @@ from PySide6.QtCore import QLocale
 from desktop_app.balance_gate import BalanceGate
 from desktop_app.gui.balance_view import BalanceLabel, BalanceMonitor, money
 from desktop_app.http_server import HttpServer, Request, Response
-from desktop_app.pbx_client import PbxClient, make_http_client
+from desktop_app.pbx_client import PbxClient
 from desktop_app.simulator import Delays, Simulator
 
-DOMAIN = "test.aicall.ru"
+DOMAIN = "test.aicall.ru"  # as in conftest.py
 TOKEN = "sim-token"
 RUSSIAN = QLocale(QLocale.Language.Russian, QLocale.Country.Russia)
 ENGLISH = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
@@ -39,24 +39,12 @@ def english():
 
 
 @pytest.fixture
-async def http():
-    client = make_http_client()
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
 async def sim(http, clock):
     # Depends on http so the simulator closes first: its connections end while the loop runs.
     simulator = Simulator(domain=DOMAIN, token=TOKEN, delays=Delays.none(), seed=5, clock=clock)
     await simulator.start()
     yield simulator
     await simulator.close()
-
-
-@pytest.fixture
-def pbx(sim, http):
-    return PbxClient(http, api_url=sim.url, domain=DOMAIN, token=TOKEN)
 
 
 @pytest.fixture

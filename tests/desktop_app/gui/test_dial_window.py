@@ -3,43 +3,20 @@
 import asyncio
 
 import pytest
-from PySide6.QtCore import QEvent, QPoint, QSize, Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import QApplication
 from PySide6.QtTest import QTest
 
-from desktop_app.call_log import CallLog
-from desktop_app.contacts import Contact, ContactDirectory
+from desktop_app.contacts import Contact
 from desktop_app.gui.dial_window import DialWindow, number_in_text
 from desktop_app.gui.window_state import WindowState
 from desktop_app.http_server import HttpServer, Request, Response
-from desktop_app.pbx_client import PbxClient, make_http_client
+from desktop_app.pbx_client import PbxClient
 from desktop_app.settings import Settings
-from desktop_app.simulator import Delays, Simulator
 
-DOMAIN = "test.aicall.ru"
+DOMAIN = "test.aicall.ru"  # as in conftest.py
 TOKEN = "sim-token"
-
-
-@pytest.fixture
-async def http():
-    client = make_http_client()
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-async def sim(http):
-    # Depends on http so the simulator closes first: its connections end while the loop runs.
-    simulator = Simulator(domain=DOMAIN, token=TOKEN, delays=Delays.none(), seed=5)
-    await simulator.start()
-    yield simulator
-    await simulator.close()
-
-
-@pytest.fixture
-def pbx(sim, http):
-    return PbxClient(http, api_url=sim.url, domain=DOMAIN, token=TOKEN)
 
 
 @pytest.fixture
@@ -47,20 +24,6 @@ def settings():
     current = Settings()
     current.pbx.extension = "701"
     return current
-
-
-@pytest.fixture
-def contacts(profile):
-    directory = ContactDirectory(profile.db_path)
-    yield directory
-    directory.close()
-
-
-@pytest.fixture
-def call_log(profile):
-    log = CallLog(profile.db_path)
-    yield log
-    log.close()
 
 
 @pytest.fixture

@@ -11,32 +11,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from desktop_app.gui.employees_window import EmployeesWindow
 from desktop_app.gui.window_state import WindowState
 from desktop_app.http_server import HttpServer, Request, Response
-from desktop_app.pbx_client import PbxClient, make_http_client
-from desktop_app.simulator import Delays, Simulator
+from desktop_app.pbx_client import PbxClient
 
-DOMAIN = "test.aicall.ru"
+DOMAIN = "test.aicall.ru"  # as in conftest.py
 TOKEN = "sim-token"
-
-
-@pytest.fixture
-async def http():
-    client = make_http_client()
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-async def sim(http):
-    # Depends on http so the simulator closes first: its connections end while the loop runs.
-    simulator = Simulator(domain=DOMAIN, token=TOKEN, delays=Delays.none(), seed=5)
-    await simulator.start()
-    yield simulator
-    await simulator.close()
-
-
-@pytest.fixture
-def pbx(sim, http):
-    return PbxClient(http, api_url=sim.url, domain=DOMAIN, token=TOKEN)
 
 
 class Answers:

@@ -20,20 +20,19 @@ from PySide6.QtMultimedia import QMediaDevices, QMediaPlayer
 from PySide6.QtTest import QSignalSpy, QTest
 from PySide6.QtWidgets import QAbstractSlider, QApplication
 
-from desktop_app.call_log import CallLog
-from desktop_app.contacts import Contact, ContactDirectory
+from desktop_app.contacts import Contact
 from desktop_app.gui.history_model import CLIENT, DURATION, TIME, WAIT
 from desktop_app.gui.history_window import HistoryWindow
 from desktop_app.gui.window_state import WindowState
 from desktop_app.http_server import HttpServer, Request, Response
-from desktop_app.pbx_client import PbxClient, PbxNotConfigured, make_http_client
+from desktop_app.pbx_client import PbxClient, PbxNotConfigured
 from desktop_app.pbx_types import HistoryPeriod, HistoryType
 from desktop_app.recordings import RecordingFetcher
 from desktop_app.simulator import Delays, Simulator
 from desktop_app.simulator.audio import recording_wav
 from desktop_app.texts import Text
 
-DOMAIN = "test.aicall.ru"
+DOMAIN = "test.aicall.ru"  # as in conftest.py
 TOKEN = "sim-token"
 # A Wednesday afternoon in Moscow: every preset has calls in the simulator's sample month.
 NOW = datetime(2024, 3, 13, 12, 0, tzinfo=UTC)
@@ -49,13 +48,6 @@ HANG_GUARD_SECONDS = 60
 
 
 @pytest.fixture
-async def http():
-    client = make_http_client()
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
 async def sim(http):
     # Depends on http so the simulator closes first: its connections end while the loop runs.
     simulator = Simulator(domain=DOMAIN, token=TOKEN, delays=Delays.none(), seed=5, now=lambda: NOW)
@@ -65,27 +57,8 @@ async def sim(http):
 
 
 @pytest.fixture
-def pbx(sim, http):
-    return PbxClient(http, api_url=sim.url, domain=DOMAIN, token=TOKEN)
-
-
-@pytest.fixture
 def fetcher(sim, http, profile):
     return RecordingFetcher(http, TOKEN, sim.url, [], profile.recordings_dir)
-
-
-@pytest.fixture
-def contacts(profile):
-    directory = ContactDirectory(profile.db_path)
-    yield directory
-    directory.close()
-
-
-@pytest.fixture
-def call_log(profile):
-    log = CallLog(profile.db_path)
-    yield log
-    log.close()
 
 
 @pytest.fixture

@@ -8,37 +8,15 @@ from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.contacts import Contact, ContactDirectory
+from desktop_app.contacts import Contact
 from desktop_app.gui.sms_window import SmsWindow, template_label
 from desktop_app.gui.window_state import WindowState
 from desktop_app.http_server import HttpServer, Request, Response
-from desktop_app.pbx_client import PbxClient, make_http_client
+from desktop_app.pbx_client import PbxClient
 from desktop_app.settings import Settings
-from desktop_app.simulator import Delays, Simulator
 
-DOMAIN = "test.aicall.ru"
+DOMAIN = "test.aicall.ru"  # as in conftest.py
 TOKEN = "sim-token"
-
-
-@pytest.fixture
-async def http():
-    client = make_http_client()
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-async def sim(http):
-    # Depends on http so the simulator closes first: its connections end while the loop runs.
-    simulator = Simulator(domain=DOMAIN, token=TOKEN, delays=Delays.none(), seed=5)
-    await simulator.start()
-    yield simulator
-    await simulator.close()
-
-
-@pytest.fixture
-def pbx(sim, http):
-    return PbxClient(http, api_url=sim.url, domain=DOMAIN, token=TOKEN)
 
 
 @pytest.fixture
@@ -46,13 +24,6 @@ def settings():
     current = Settings()
     current.ui.sms_templates = ["Здравствуйте! Ваш заказ готов.\nЖдём вас.", "Please call us back", "  "]
     return current
-
-
-@pytest.fixture
-def contacts(profile):
-    directory = ContactDirectory(profile.db_path)
-    yield directory
-    directory.close()
 
 
 @pytest.fixture

@@ -1,0 +1,47 @@
+"""Fixtures the operator-window tests share: the simulator over real HTTP, a client for it,
+and the profile's contact directory and call log."""
+
+import pytest
+
+from desktop_app.call_log import CallLog
+from desktop_app.contacts import ContactDirectory
+from desktop_app.pbx_client import PbxClient, make_http_client
+from desktop_app.simulator import Delays, Simulator
+
+DOMAIN = "test.aicall.ru"
+TOKEN = "sim-token"
+
+
+@pytest.fixture
+async def http():
+    client = make_http_client()
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def sim(http):
+    # Depends on http so the simulator closes first: its connections end while the loop runs.
+    simulator = Simulator(domain=DOMAIN, token=TOKEN, delays=Delays.none(), seed=5)
+    await simulator.start()
+    yield simulator
+    await simulator.close()
+
+
+@pytest.fixture
+def pbx(sim, http):
+    return PbxClient(http, api_url=sim.url, domain=DOMAIN, token=TOKEN)
+
+
+@pytest.fixture
+def contacts(profile):
+    directory = ContactDirectory(profile.db_path)
+    yield directory
+    directory.close()
+
+
+@pytest.fixture
+def call_log(profile):
+    log = CallLog(profile.db_path)
+    yield log
+    log.close()
