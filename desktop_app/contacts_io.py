@@ -336,7 +336,7 @@ def _csv_contact(columns: list[str | None], cells: list[str]) -> Contact | _RowE
                     _CTX,
                     QT_TRANSLATE_NOOP(
                         "contacts_io",
-                        "Excel turned the number {number} into a fraction; format the phone column as text",
+                        "Excel turned the number {number} into scientific notation; format the phone column as text",
                     ),
                     {"number": cell},
                 )

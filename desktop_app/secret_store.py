@@ -49,7 +49,8 @@ NO_BACKEND = QT_TRANSLATE_NOOP(
 class TokenStatus:
     kind: TokenKind
     source: Literal["env", "keyring", "missing", "unavailable"]
-    detail: str = ""
+    detail: str = ""  # the variable's name, or why the keyring is unavailable (English)
+    error: Text | None = None  # the same reason, for translation
 
 
 def _username(profile: Profile, kind: TokenKind) -> str:
@@ -139,7 +140,7 @@ def status(profile: Profile) -> list[TokenStatus]:
         try:
             value = get_token(profile, kind)
         except SecretStoreError as exc:
-            result.append(TokenStatus(kind, "unavailable", str(exc)))
+            result.append(TokenStatus(kind, "unavailable", str(exc), exc.text))
             continue
         result.append(TokenStatus(kind, "keyring" if value else "missing"))
     return result

@@ -54,7 +54,7 @@ class CrashHandler(QObject):
                 None,
                 QCoreApplication.translate("CrashHandler", "Gravitel Desk: unexpected error"),
                 QCoreApplication.translate(
-                    "CrashHandler", "Something went wrong. The desk keeps running; details are in {log}."
+                    "CrashHandler", "Something went wrong. Gravitel Desk keeps running; details are in {log}."
                 ).format(log=self._log_file),
                 QMessageBox.Icon.Critical,
                 details=details,

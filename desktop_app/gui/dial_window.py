@@ -258,7 +258,7 @@ class DialWindow(QWidget):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("DialWindow")
-        self.setWindowTitle(self.tr("Call"))
+        self.setWindowTitle(self.tr("Call", "window title"))
         self._pbx = pbx
         self._settings = settings
         self._contacts = contacts

@@ -154,7 +154,7 @@ class EmployeesWindow(QWidget):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        self.numbers = _table([self.tr("Number"), self.tr("Name")])
+        self.numbers = _table([self.tr("Number"), self.tr("Name", "of a company number")])
         self.numbers.itemSelectionChanged.connect(self._update_buttons)
         self.numbers.activated.connect(lambda _index: self.set_callerid())  # Enter or double click
         right_layout.addWidget(self._buddy(self.tr("Company &numbers"), self.numbers))
@@ -197,12 +197,12 @@ class EmployeesWindow(QWidget):
     @Slot()
     def set_callerid(self) -> None:
         """Give the selected employee the selected company number as caller ID (after confirming)."""
-        self._start(self._set(), self.tr("Cancelled. If the request reached the PBX, the change may be made."))
+        self._start(self._set(), self.tr("Cancelled. If the request reached the PBX, the change may still be made."))
 
     @Slot()
     def remove_callerid(self) -> None:
         """Remove the selected employee's personal caller ID (after confirming)."""
-        self._start(self._remove(), self.tr("Cancelled. If the request reached the PBX, the change may be made."))
+        self._start(self._remove(), self.tr("Cancelled. If the request reached the PBX, the change may still be made."))
 
     def select_employee(self, extension: str) -> bool:
         return _select_key(self.employees, extension)

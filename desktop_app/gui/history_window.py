@@ -516,7 +516,7 @@ class HistoryWindow(QWidget):
         text = self.tr("{count} calls loaded.").format(count=len(result.rows))
         limit = result.request.limit
         if limit is not None and result.from_pbx >= limit:
-            text += " " + self.tr("The PBX sent the newest {limit}: raise the limit to see more.").format(limit=limit)
+            text += " " + self.tr("The PBX sent the newest {limit} calls: raise the limit to see more.").format(limit=limit)
         show_result(self.load_status, text, True)
         self._update_record_buttons()
         self.loaded.emit(len(result.rows))

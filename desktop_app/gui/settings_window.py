@@ -78,7 +78,7 @@ class TokenRow(QWidget):
             "env": self.tr("from the environment variable {name}").format(name=state.detail),
             "keyring": self.tr("stored in the system keyring"),
             "missing": self.tr("not set"),
-            "unavailable": state.detail,
+            "unavailable": tr_text(state.error) if state.error else state.detail,
         }
         self.status.setText(texts[state.source])
 

@@ -135,7 +135,7 @@ def test_broken_rows_are_reported_with_line_numbers_and_skipped(directory, tmp_p
         (5, "Not a phone number: 8 999 12"),
         (8, "The manager must be an extension number, not Иванов"),
         (9, "Not an e-mail address: mail.ru"),
-        (10, "Excel turned the number 7,9991E+10 into a fraction; format the phone column as text"),
+        (10, "Excel turned the number 7,9991E+10 into scientific notation; format the phone column as text"),
         (11, "Not a phone number: hello"),
     ]
     assert report.skipped_count == 7
