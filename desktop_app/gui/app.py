@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import qasync
-from PySide6.QtCore import QObject, QTimer, Slot
+from PySide6.QtCore import QDateTime, QObject, QTimer, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop_app import APP_NAME, DISPLAY_NAME, log_setup, phone, secret_store
@@ -298,6 +298,9 @@ class Desk(QObject):
     def _on_listener_state(self, state: ListenerState) -> None:
         if state.running:
             text = self.tr("running, {count} webhooks").format(count=state.webhooks_received)
+            if state.last_webhook_at:
+                when = QDateTime.fromSecsSinceEpoch(int(state.last_webhook_at)).toString("HH:mm:ss")
+                text += self.tr(", the last at {time}").format(time=when)
             if state.errors:
                 text += self.tr(", {errors} refused").format(errors=state.errors)
         else:

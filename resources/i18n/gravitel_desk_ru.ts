@@ -219,6 +219,10 @@
         <translation>работает, вебхуков: {count}</translation>
     </message>
     <message>
+        <source>, the last at {time}</source>
+        <translation>, последний в {time}</translation>
+    </message>
+    <message>
         <source>, {errors} refused</source>
         <translation>, отклонено: {errors}</translation>
     </message>

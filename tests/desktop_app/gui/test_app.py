@@ -92,6 +92,7 @@ async def test_webhooks_reach_the_call_log(profile, memory_keyring):
                                              "client": "79991234567", "extension": "701"})
         assert answer.status_code == 200
         await wait_until(lambda: desk.call_log.get("c1") is not None)
+        assert "1 webhooks, the last at " in desk.status.lines.listener  # the tray tooltip's line
         assert desk.call_log.last_calls("8 999 123-45-67")[0].call_id == "c1"
     finally:
         desk.request_quit()
