@@ -125,3 +125,28 @@ async def test_demo_desk_talks_to_its_simulator(profile, monkeypatch):
     finally:
         desk.request_quit()
         await asyncio.wait_for(task, 10)
+
+
+async def test_tel_link_from_a_second_process_is_called_by_the_running_desk(profile, monkeypatch):
+    from desktop_app.demo import Demo
+
+    monkeypatch.setattr("desktop_app.demo.FIRST_RING_S", 3600)  # keep the simulator quiet
+    desk = Desk(profile, Settings(), demo=Demo(profile))
+    task = asyncio.ensure_future(desk.run())
+    await asyncio.wait_for(desk.started.wait(), 10)
+    try:
+        result = await asyncio.to_thread(
+            subprocess.run, [sys.executable, "-m", "desktop_app", "--profile", str(profile.root), "tel:+7-916-111-22-33"],
+            capture_output=True, text=True, timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "+7 916 111-22-33" in result.stdout and "701" in result.stdout
+        assert "+7 916 111-22-33" in desk.dial.result.text()  # the operator sees it in the dial window too
+        result = await asyncio.to_thread(
+            subprocess.run, [sys.executable, "-m", "desktop_app", "--profile", str(profile.root), "call", "garbage"],
+            capture_output=True, text=True, timeout=60,
+        )
+        assert result.returncode == 1 and "garbage" in result.stderr
+    finally:
+        desk.request_quit()
+        await asyncio.wait_for(task, 10)
