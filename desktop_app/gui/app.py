@@ -29,6 +29,7 @@ from desktop_app.demo import Demo
 from desktop_app.gui import i18n, msgbox
 from desktop_app.gui.balance_view import BalanceMonitor
 from desktop_app.gui.card_stack import CardStack
+from desktop_app.gui.contacts_window import ContactsWindow
 from desktop_app.gui.crash_handler import CrashHandler
 from desktop_app.gui.dial_window import DialWindow
 from desktop_app.gui.employees_window import EmployeesWindow
@@ -95,6 +96,7 @@ class Desk(QObject):
         self.employees: EmployeesWindow | None = None
         self.history: HistoryWindow | None = None
         self.missed_window: MissedCallsWindow | None = None
+        self.contacts_window: ContactsWindow | None = None
         self.balance: BalanceMonitor | None = None
         self.tracker: CallTracker | None = None
         self.cards: CardStack | None = None
@@ -208,9 +210,18 @@ class Desk(QObject):
         self.missed_window = MissedCallsWindow(self.missed, self.window_state)
         self.missed_window.call_back_requested.connect(lambda number: self.spawn(self.place_call(number)))
         self.tray.missed_activated.connect(self.show_missed_calls)
+        self.contacts_window = ContactsWindow(self.contacts, self.profile.db_path, pbx=self.pbx_client,
+                                              window_state=self.window_state)
+        self.contacts_window.contacts_changed.connect(self.cards.refresh_contacts)
+        self.contacts_window.call_requested.connect(lambda number: self.spawn(self.place_call(number)))
+        self.contacts_window.sms_requested.connect(self.prepare_sms)
+        self.cards.create_contact_requested.connect(self.contacts_window.create_contact)
+        self.cards.edit_contact_requested.connect(self.contacts_window.edit_contact)
+        self.windows.add(lambda: self.tr("Contacts"), lambda: present(self.contacts_window))
 
     def _windows(self) -> list:
-        windows = (self.dial, self.sms, self.history, self.missed_window, self.employees, self.settings_window)
+        windows = (self.dial, self.sms, self.history, self.missed_window, self.contacts_window, self.employees,
+                   self.settings_window)
         return [w for w in windows if w is not None]
 
     def show_missed_calls(self) -> None:
@@ -234,8 +245,11 @@ class Desk(QObject):
         except UserError as exc:
             log.info("employees not loaded: %s", exc)
             return
+        names = {e.extension: e.name for e in employees}
         if self.cards is not None:
-            self.cards.set_employees({e.extension: e.name for e in employees})
+            self.cards.set_employees(names)
+        if self.contacts_window is not None:
+            self.contacts_window.set_employees(names)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
         """Run ``coro`` in the background; it is cancelled on quit and its errors are logged."""

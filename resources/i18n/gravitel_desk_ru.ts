@@ -170,6 +170,244 @@
     </message>
 </context>
 <context>
+    <name>ContactEditor</name>
+    <message>
+        <source>&amp;Name</source>
+        <translation>&amp;Имя</translation>
+    </message>
+    <message>
+        <source>C&amp;ompany</source>
+        <translation>&amp;Компания</translation>
+    </message>
+    <message>
+        <source>One number a line, e.g. 8 999 123-45-67</source>
+        <translation>По номеру в строке, например 8 999 123-45-67</translation>
+    </message>
+    <message>
+        <source>&amp;Phones</source>
+        <translation>&amp;Телефоны</translation>
+    </message>
+    <message>
+        <source>Extension or name of an employee</source>
+        <translation>Внутренний номер или имя сотрудника</translation>
+    </message>
+    <message>
+        <source>&amp;Manager</source>
+        <translation>&amp;Менеджер</translation>
+    </message>
+    <message>
+        <source>&amp;E-mail</source>
+        <translation>&amp;Эл. почта</translation>
+    </message>
+    <message>
+        <source>&amp;CRM link</source>
+        <translation>Ссылка в &amp;CRM</translation>
+    </message>
+    <message>
+        <source>No&amp;te</source>
+        <translation>&amp;Заметка</translation>
+    </message>
+    <message>
+        <source>&amp;Save</source>
+        <translation>&amp;Сохранить</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Закрыть</translation>
+    </message>
+    <message>
+        <source>New contact</source>
+        <translation>Новый контакт</translation>
+    </message>
+    <message>
+        <source>Contact: {name}</source>
+        <translation>Контакт: {name}</translation>
+    </message>
+    <message>
+        <source>Not saved: {reason}</source>
+        <translation>Не сохранено: {reason}</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>Сохранено.</translation>
+    </message>
+    <message>
+        <source>and {count} more</source>
+        <translation>и ещё {count}</translation>
+    </message>
+    <message>
+        <source>{number} is also on: {contacts}</source>
+        <translation>{number} есть также у: {contacts}</translation>
+    </message>
+</context>
+<context>
+    <name>ContactsWindow</name>
+    <message>
+        <source>Name</source>
+        <translation>Имя</translation>
+    </message>
+    <message>
+        <source>Company</source>
+        <translation>Компания</translation>
+    </message>
+    <message>
+        <source>Phones</source>
+        <translation>Телефоны</translation>
+    </message>
+    <message>
+        <source>Manager</source>
+        <translation>Менеджер</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>Эл. почта</translation>
+    </message>
+    <message>
+        <source>The contacts database failed: {reason}</source>
+        <translation>Ошибка базы контактов: {reason}</translation>
+    </message>
+    <message>
+        <source>Contacts</source>
+        <translation>Контакты</translation>
+    </message>
+    <message>
+        <source>Name, company or number in any form</source>
+        <translation>Имя, компания или номер в любом виде</translation>
+    </message>
+    <message>
+        <source>&amp;Search:</source>
+        <translation>&amp;Поиск:</translation>
+    </message>
+    <message>
+        <source>&amp;New…</source>
+        <translation>&amp;Новый…</translation>
+    </message>
+    <message>
+        <source>&amp;Edit…</source>
+        <translation>&amp;Изменить…</translation>
+    </message>
+    <message>
+        <source>&amp;Delete</source>
+        <translation>&amp;Удалить</translation>
+    </message>
+    <message>
+        <source>&amp;Call</source>
+        <translation>По&amp;звонить</translation>
+    </message>
+    <message>
+        <source>S&amp;MS</source>
+        <translation>&amp;SMS</translation>
+    </message>
+    <message>
+        <source>&amp;Import…</source>
+        <translation>И&amp;мпорт…</translation>
+    </message>
+    <message>
+        <source>E&amp;xport CSV…</source>
+        <translation>Э&amp;кспорт в CSV…</translation>
+    </message>
+    <message>
+        <source>Import report</source>
+        <translation>Отчёт об импорте</translation>
+    </message>
+    <message>
+        <source>Contacts: {total}.</source>
+        <translation>Контактов: {total}.</translation>
+    </message>
+    <message>
+        <source>Add one with New or import a file.</source>
+        <translation>Добавьте контакт кнопкой «Новый» или импортируйте файл.</translation>
+    </message>
+    <message>
+        <source>Showing the first {count}: type in the search field to find the others.</source>
+        <translation>Показаны первые {count}: остальные найдите через поиск.</translation>
+    </message>
+    <message>
+        <source>Showing the first {count} found: refine the search.</source>
+        <translation>Показаны первые {count} найденных: уточните поиск.</translation>
+    </message>
+    <message>
+        <source>Found: {count}.</source>
+        <translation>Найдено: {count}.</translation>
+    </message>
+    <message>
+        <source>Nothing found.</source>
+        <translation>Ничего не найдено.</translation>
+    </message>
+    <message>
+        <source>Saved: {name}</source>
+        <translation>Сохранено: {name}</translation>
+    </message>
+    <message>
+        <source>Delete contact</source>
+        <translation>Удаление контакта</translation>
+    </message>
+    <message>
+        <source>Delete {contact} from the contacts?</source>
+        <translation>Удалить {contact} из контактов?</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Удалить</translation>
+    </message>
+    <message>
+        <source>Nothing was deleted.</source>
+        <translation>Ничего не удалено.</translation>
+    </message>
+    <message>
+        <source>{contact} was already deleted.</source>
+        <translation>{contact}: контакт уже удалён.</translation>
+    </message>
+    <message>
+        <source>Deleted: {contact}</source>
+        <translation>Удалено: {contact}</translation>
+    </message>
+    <message>
+        <source>Employees&apos; names are not available: {error}</source>
+        <translation>Имена сотрудников недоступны: {error}</translation>
+    </message>
+    <message>
+        <source>Import contacts</source>
+        <translation>Импорт контактов</translation>
+    </message>
+    <message>
+        <source>Contacts (*.csv *.vcf *.txt);;All files (*)</source>
+        <translation>Контакты (*.csv *.vcf *.txt);;Все файлы (*)</translation>
+    </message>
+    <message>
+        <source>Importing {file}…</source>
+        <translation>Импорт {file}…</translation>
+    </message>
+    <message>
+        <source>Export contacts</source>
+        <translation>Экспорт контактов</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>Файлы CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation>Экспорт…</translation>
+    </message>
+    <message>
+        <source>{count} contacts saved to {path}</source>
+        <translation>Сохранено контактов: {count}, файл {path}</translation>
+    </message>
+    <message>
+        <source>Imported {file}. {summary}</source>
+        <translation>Импортирован {file}. {summary}</translation>
+    </message>
+    <message>
+        <source>… and {count} more skipped rows</source>
+        <translation>… и ещё пропущено строк: {count}</translation>
+    </message>
+    <message>
+        <source>An import is running: save when it has finished.</source>
+        <translation>Идёт импорт: сохраните, когда он закончится.</translation>
+    </message>
+</context>
+<context>
     <name>CrashHandler</name>
     <message>
         <source>Gravitel Desk: unexpected error</source>
@@ -205,6 +443,10 @@
     <message>
         <source>Settings</source>
         <translation>Настройки</translation>
+    </message>
+    <message>
+        <source>Contacts</source>
+        <translation>Контакты</translation>
     </message>
     <message>
         <source>Missed call</source>

@@ -192,7 +192,7 @@ async def test_type_and_limit_go_to_the_pbx(pbx, make_window):
     assert window.model.rowCount() == 5
     newest = await pbx.history(period=HistoryPeriod.THIS_MONTH, limit=5)
     assert sorted(ids(window)) == sorted(r.id for r in newest)
-    assert window.load_status.text() == "5 calls loaded. The PBX sent the newest 5: raise the limit to see more."
+    assert window.load_status.text() == "5 calls loaded. The PBX sent the newest 5 calls: raise the limit to see more."
 
 
 async def test_type_filter_applies_at_once(pbx, make_window):
