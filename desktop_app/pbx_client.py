@@ -19,7 +19,7 @@ import json
 import logging
 import re
 import ssl
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -557,3 +557,8 @@ class PbxClient:
         if not isinstance(call_id, str) or not call_id.strip():
             raise _request_error(QT_TRANSLATE_NOOP("pbx", "The campaign call id is empty."))
         return call_id.strip()
+
+
+# What windows are given: returns the PBX client to use now, or raises a UserError (e.g.
+# PbxNotConfigured) saying why there is none; the token or the settings may change meanwhile.
+PbxSource = Callable[[], PbxClient]

@@ -92,3 +92,8 @@ def display(raw: str | None, region: str = DEFAULT_REGION) -> str:
         return str(raw)
     parsed = phonenumbers.parse("+" + normal, None)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def dial_form(normal: str) -> str:
+    """A normal form as :class:`~desktop_app.pbx_client.PbxClient` reads it back unchanged, whatever the country."""
+    return normal if is_extension(normal) else "+" + normal

@@ -14,11 +14,14 @@ from collections.abc import Coroutine
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QLabel
 
 from desktop_app.gui.i18n import error_text
-from desktop_app.texts import UserError
+from desktop_app.texts import Text, UserError
 
 log = logging.getLogger(__name__)
+
+ERROR_COLOR = "#c62828"
 
 
 class AsyncAction(QObject):
@@ -78,3 +81,72 @@ class AsyncAction(QObject):
             log.error("window action failed", exc_info=exc)
             self.failed.emit(self.tr("Unexpected error: {error}. Details are in the log.").format(
                 error=type(exc).__name__))
+
+
+class Refused(UserError):
+    """A request refused before anything was sent; ``message`` is already translated."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(Text("", "{message}", {"message": message}))
+
+
+def show_result(label: QLabel, text: str, ok: bool) -> None:
+    """Put an outcome next to what produced it; failures in the warning colour."""
+    label.setText(text)
+    label.setStyleSheet("" if ok else f"color: {ERROR_COLOR}")
+
+
+class PbxRequests(QObject):
+    """The PBX requests of one window, each its own task, so the operator can cancel them and
+    whoever asked (a button, a forwarded command) still gets an answer.
+
+    Signals:
+        busy_changed(bool): the first request started (True) or the last one ended (False).
+    """
+
+    busy_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._tasks: set[asyncio.Task[str]] = set()
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._tasks)
+
+    async def run(self, coro: Coroutine[Any, Any, str], cancelled_message: str) -> tuple[bool, str]:
+        """Run ``coro`` (which returns the success message): ``(ok, message in words)``.
+
+        Cancelled by :meth:`cancel`, it answers ``(False, cancelled_message)``; only the
+        cancellation of the caller itself (shutdown) propagates.
+        """
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        if len(self._tasks) == 1:
+            self.busy_changed.emit(True)
+        try:
+            return True, await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise
+            return False, cancelled_message
+        except UserError as exc:
+            return False, error_text(exc)
+        except Exception as exc:  # noqa: BLE001 - the operator gets words, the log the trace
+            log.error("PBX request failed", exc_info=exc)
+            return False, self.tr("Unexpected error: {error}. Details are in the log.").format(
+                error=type(exc).__name__)
+        finally:
+            self._tasks.discard(task)
+            if not self._tasks:
+                self.busy_changed.emit(False)
+
+    def cancel(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+
+    async def wait(self) -> None:
+        """For shutdown and tests: return when no request runs."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)

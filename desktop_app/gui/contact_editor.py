@@ -36,7 +36,7 @@ from desktop_app.contacts import (
     fold,
     try_normal_form,
 )
-from desktop_app.gui.dial_window import show_result
+from desktop_app.gui.async_action import show_result
 from desktop_app.gui.i18n import error_text
 from desktop_app.gui.window_state import WindowState
 from desktop_app.phone import is_extension

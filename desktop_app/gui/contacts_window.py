@@ -56,12 +56,13 @@ from PySide6.QtWidgets import (
 from desktop_app.contacts import Contact, ContactDirectory, display_number
 from desktop_app.contacts_io import ImportReport, export_csv, import_file
 from desktop_app.gui import msgbox
-from desktop_app.gui.async_action import AsyncAction
+from desktop_app.gui.async_action import AsyncAction, show_result
 from desktop_app.gui.contact_editor import ContactEditor
-from desktop_app.gui.dial_window import PbxSource, dial_form, show_result
 from desktop_app.gui.employees_window import Confirm
 from desktop_app.gui.i18n import error_text
 from desktop_app.gui.window_state import WindowState
+from desktop_app.pbx_client import PbxSource
+from desktop_app.phone import dial_form
 from desktop_app.texts import QT_TRANSLATE_NOOP, Text, UserError
 
 log = logging.getLogger(__name__)

@@ -9,24 +9,18 @@ same way and says what happened the same way.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Coroutine
-from typing import Any
 
 import phonenumbers
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import (
     QGuiApplication,
     QKeySequence,
     QShortcut,
     QShowEvent,
-    QStandardItem,
-    QStandardItemModel,
 )
 from PySide6.QtWidgets import (
     QComboBox,
-    QCompleter,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -39,41 +33,29 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.call_log import CallLog
-from desktop_app.contacts import ContactDirectory, display_number, normal_form, try_normal_form
-from desktop_app.gui.async_action import AsyncAction
-from desktop_app.gui.i18n import error_text
+from desktop_app.contacts import (
+    ContactDirectory,
+    display_number,
+    normal_form,
+    try_normal_form,
+)
+from desktop_app.gui.async_action import AsyncAction, PbxRequests, Refused, show_result
+from desktop_app.gui.number_suggestions import (
+    NUMBER_ROLE,
+    NumberSuggestions,
+    recent_numbers,
+)
 from desktop_app.gui.window_state import WindowState, remember
-from desktop_app.pbx_client import PbxClient
+from desktop_app.pbx_client import PbxSource
 from desktop_app.pbx_types import PbxNumber
-from desktop_app.phone import DEFAULT_REGION, is_extension
+from desktop_app.phone import DEFAULT_REGION, dial_form, is_extension
 from desktop_app.settings import Settings
-from desktop_app.texts import Text, UserError
 
 log = logging.getLogger(__name__)
 
-# Returns the PBX client to use now, or raises a UserError (e.g. PbxNotConfigured) saying why
-# there is none: the token or the settings may change while the app runs.
-PbxSource = Callable[[], PbxClient]
 
-MAX_SUGGESTIONS = 10
 RECENT_ROWS = 8
-RECENT_SCAN = 200  # calls of the log looked at to find the last distinct numbers
 CLIPBOARD_MAX_CHARS = 500  # longer clipboard text is not a number someone copied to call
-NUMBER_ROLE = Qt.ItemDataRole.UserRole + 1
-ERROR_COLOR = "#c62828"
-
-
-class Refused(UserError):
-    """A request refused before anything was sent; ``message`` is already translated."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(Text("", "{message}", {"message": message}))
-
-
-def show_result(label: QLabel, text: str, ok: bool) -> None:
-    """Put an outcome next to what produced it; failures in the warning colour."""
-    label.setText(text)
-    label.setStyleSheet("" if ok else f"color: {ERROR_COLOR}")
 
 
 def number_in_text(text: str, region: str = DEFAULT_REGION) -> str | None:
@@ -90,151 +72,6 @@ def number_in_text(text: str, region: str = DEFAULT_REGION) -> str | None:
     for match in phonenumbers.PhoneNumberMatcher(text, region):
         return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
     return None
-
-
-def dial_form(normal: str) -> str:
-    """A normal form as :class:`PbxClient` reads it back unchanged, whatever the country."""
-    return normal if is_extension(normal) else "+" + normal
-
-
-class PbxRequests(QObject):
-    """The PBX requests of one window, each its own task, so the operator can cancel them and
-    whoever asked (a button, a forwarded command) still gets an answer.
-
-    Signals:
-        busy_changed(bool): the first request started (True) or the last one ended (False).
-    """
-
-    busy_changed = Signal(bool)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._tasks: set[asyncio.Task[str]] = set()
-
-    @property
-    def busy(self) -> bool:
-        return bool(self._tasks)
-
-    async def run(self, coro: Coroutine[Any, Any, str], cancelled_message: str) -> tuple[bool, str]:
-        """Run ``coro`` (which returns the success message): ``(ok, message in words)``.
-
-        Cancelled by :meth:`cancel`, it answers ``(False, cancelled_message)``; only the
-        cancellation of the caller itself (shutdown) propagates.
-        """
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        if len(self._tasks) == 1:
-            self.busy_changed.emit(True)
-        try:
-            return True, await task
-        except asyncio.CancelledError:
-            current = asyncio.current_task()
-            if current is not None and current.cancelling():
-                raise
-            return False, cancelled_message
-        except UserError as exc:
-            return False, error_text(exc)
-        except Exception as exc:  # noqa: BLE001 - the operator gets words, the log the trace
-            log.error("PBX request failed", exc_info=exc)
-            return False, self.tr("Unexpected error: {error}. Details are in the log.").format(
-                error=type(exc).__name__)
-        finally:
-            self._tasks.discard(task)
-            if not self._tasks:
-                self.busy_changed.emit(False)
-
-    def cancel(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-
-    async def wait(self) -> None:
-        """For shutdown and tests: return when no request runs."""
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-
-
-class NumberSuggestions(QObject):
-    """Contacts and recent numbers matching what is typed in a number field (a completer).
-
-    The popup shows "name — number"; choosing a row puts the number in the field.
-    """
-
-    def __init__(self, field: QLineEdit, contacts: ContactDirectory | None, call_log: CallLog | None,
-                 parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._contacts = contacts
-        self._call_log = call_log
-        self.model = QStandardItemModel(self)
-        self.completer = QCompleter(self.model, self)
-        # We filter ourselves (names, any way of writing a number); the completer only shows.
-        self.completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
-        self.completer.setCompletionRole(NUMBER_ROLE)
-        self.completer.setMaxVisibleItems(MAX_SUGGESTIONS)
-        field.setCompleter(self.completer)
-        field.textEdited.connect(self.suggest)
-
-    def suggestions(self, text: str) -> list[tuple[str, str]]:
-        """``(label, number as shown)`` for ``text``, contacts first, at most MAX_SUGGESTIONS."""
-        query = text.strip()
-        if not query:
-            return []
-        found: dict[str, str] = {}
-        digits = "".join(ch for ch in query if ch.isdigit())
-        if self._contacts is not None:
-            for contact in self._contacts.search(query, MAX_SUGGESTIONS):
-                for number in contact.phones:
-                    if len(digits) >= 2 and not _digits_match(number, digits):
-                        continue
-                    found.setdefault(number, f"{contact.title} — {display_number(number)}")
-        if len(digits) >= 2:
-            def wanted(number: str) -> bool:
-                return number not in found and _digits_match(number, digits)
-
-            for number, name in recent_numbers(self._call_log, self._contacts, MAX_SUGGESTIONS, wanted):
-                found[number] = f"{name} — {display_number(number)}" if name else display_number(number)
-        return [(label, display_number(number)) for number, label in list(found.items())[:MAX_SUGGESTIONS]]
-
-    @Slot(str)
-    def suggest(self, text: str) -> None:
-        """Offer the suggestions for ``text`` (as the operator types)."""
-        self.model.clear()
-        for label, number in self.suggestions(text):
-            item = QStandardItem(label)
-            item.setData(number, NUMBER_ROLE)
-            item.setEditable(False)
-            self.model.appendRow(item)
-        if self.model.rowCount():
-            self.completer.complete()
-
-
-def _digits_match(number: str, digits: str) -> bool:
-    """``digits`` typed appear in ``number``; a leading 8 reads as 7, as people dial in Russia."""
-    if digits in number:
-        return True
-    return digits.startswith("8") and ("7" + digits[1:]) in number
-
-
-def recent_numbers(call_log: CallLog | None, contacts: ContactDirectory | None, limit: int,
-                   wanted: Callable[[str], bool] | None = None) -> list[tuple[str, str]]:
-    """The last distinct client numbers of the call log (those ``wanted``), with their
-    contact's name ("" if none)."""
-    if call_log is None:
-        return []
-    seen: dict[str, str] = {}
-    for call in call_log.recent(RECENT_SCAN):
-        number = call.client
-        if not number or number in seen or try_normal_form(number) is None:
-            continue
-        if wanted is not None and not wanted(number):
-            continue
-        name = ""
-        if contacts is not None:
-            known = contacts.find_by_number(number)
-            name = known[0].title if known else ""
-        seen[number] = name
-        if len(seen) >= limit:
-            break
-    return list(seen.items())
 
 
 class DialWindow(QWidget):

@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.contacts import display_number, fold, normal_form
-from desktop_app.gui.async_action import AsyncAction
-from desktop_app.gui.dial_window import PbxSource, Refused, dial_form, show_result
+from desktop_app.gui.async_action import AsyncAction, Refused, show_result
 from desktop_app.gui.window_state import WindowState, remember
+from desktop_app.pbx_client import PbxSource
 from desktop_app.pbx_types import Employee, PbxNumber
+from desktop_app.phone import dial_form
 from desktop_app.texts import UserError
 
 # (title, question, confirming button's text) -> the operator's answer

@@ -36,7 +36,14 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QCloseEvent, QFontMetrics, QGuiApplication, QHideEvent, QKeyEvent, QShowEvent
+from PySide6.QtGui import (
+    QCloseEvent,
+    QFontMetrics,
+    QGuiApplication,
+    QHideEvent,
+    QKeyEvent,
+    QShowEvent,
+)
 from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -59,8 +66,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.call_log import CallLog, LoggedCall
 from desktop_app.contacts import ContactDirectory
-from desktop_app.gui.async_action import AsyncAction
-from desktop_app.gui.i18n import error_text
+from desktop_app.gui.async_action import AsyncAction, show_result
 from desktop_app.gui.history_model import (
     CLIENT,
     COLUMN_COUNT,
@@ -84,8 +90,9 @@ from desktop_app.gui.history_model import (
     period_range,
     time_format,
 )
+from desktop_app.gui.i18n import error_text
 from desktop_app.gui.window_state import WindowState, remember
-from desktop_app.pbx_client import PbxClient
+from desktop_app.pbx_client import PbxSource
 from desktop_app.pbx_types import HistoryPeriod, HistoryType
 from desktop_app.recordings import RecordingFetcher
 from desktop_app.texts import QT_TRANSLATE_NOOP, Text, UserError
@@ -94,13 +101,11 @@ log = logging.getLogger(__name__)
 
 # Each returns the object to use now, or raises a UserError saying why there is none
 # (the token or the settings may change while the app runs).
-PbxSource = Callable[[], PbxClient]
 RecordingSource = Callable[[], RecordingFetcher]
 # (caption, suggested path, name filter, called with the chosen path): must not block.
 SaveAsker = Callable[[str, Path, str, Callable[[Path], None]], None]
 
 _CTX = "HistoryWindow"
-ERROR_COLOR = "#c62828"
 MAX_LIMIT = 1_000_000
 SEARCH_DELAY_MS = 250
 BUILD_CHUNK = 1000  # rows built between two returns to the event loop
@@ -135,12 +140,6 @@ class LoadResult:
     request: HistoryRequest
     rows: list[HistoryRow]
     from_pbx: int
-
-
-def show_result(label: QLabel, text: str, ok: bool) -> None:
-    """Put an outcome next to what produced it; failures in the warning colour."""
-    label.setText(text)
-    label.setStyleSheet("" if ok else f"color: {ERROR_COLOR}")
 
 
 def _partial(path: Path) -> Path:

@@ -22,11 +22,17 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.call_log import CallLog
-from desktop_app.contacts import ContactDirectory, display_number, normal_form, try_normal_form
-from desktop_app.gui.async_action import AsyncAction
-from desktop_app.gui.dial_window import NumberSuggestions, PbxRequests, PbxSource, Refused, dial_form, show_result
+from desktop_app.contacts import (
+    ContactDirectory,
+    display_number,
+    normal_form,
+    try_normal_form,
+)
+from desktop_app.gui.async_action import AsyncAction, PbxRequests, Refused, show_result
+from desktop_app.gui.number_suggestions import NumberSuggestions
 from desktop_app.gui.window_state import WindowState, remember
-from desktop_app.phone import InvalidNumber, is_extension
+from desktop_app.pbx_client import PbxSource
+from desktop_app.phone import InvalidNumber, dial_form, is_extension
 from desktop_app.settings import Settings
 from desktop_app.sms_counter import Encoding, measure
 
