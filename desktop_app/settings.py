@@ -80,15 +80,18 @@ _CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
 
 
 class SettingsError(UserError):
-    def __init__(self, path: Path, key: str, reason: str) -> None:
+    """``reason`` is the English; the message carries it as a Text, translated on display."""
+
+    def __init__(self, path: Path, key: str, reason: str, **args: Any) -> None:
+        reason_text = Text("settings", reason, args)
         super().__init__(
             Text(
                 "settings",
                 QT_TRANSLATE_NOOP("settings", "{file}: {key}: {reason}"),
-                {"file": str(path), "key": key, "reason": reason},
+                {"file": str(path), "key": key, "reason": reason_text},
             )
         )
-        self.path, self.key, self.reason = path, key, reason
+        self.path, self.key, self.reason = path, key, str(reason_text)
 
 
 def load(path: Path) -> Settings:
@@ -97,11 +100,11 @@ def load(path: Path) -> Settings:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
-        raise SettingsError(path, "-", f"not UTF-8 text ({exc.reason})") from None
+        raise SettingsError(path, "-", QT_TRANSLATE_NOOP("settings", "not UTF-8 text ({error})"), error=exc.reason) from None
     except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(path, "-", f"not valid TOML: {exc}") from None
+        raise SettingsError(path, "-", QT_TRANSLATE_NOOP("settings", "not valid TOML: {error}"), error=str(exc)) from None
     except OSError as exc:
-        raise SettingsError(path, "-", exc.strerror or str(exc)) from None
+        raise SettingsError(path, "-", QT_TRANSLATE_NOOP("settings", "cannot read it: {error}"), error=exc.strerror or str(exc)) from None
     return from_dict(raw, path)
 
 
@@ -110,15 +113,15 @@ def from_dict(raw: dict[str, Any], path: Path = Path("config.toml")) -> Settings
     sections = {f.name: f for f in dataclasses.fields(Settings)}
     for section_name, values in raw.items():
         if section_name not in sections:
-            raise SettingsError(path, section_name, "unknown section")
+            raise SettingsError(path, section_name, QT_TRANSLATE_NOOP("settings", "unknown section"))
         if not isinstance(values, dict):
-            raise SettingsError(path, section_name, "must be a table")
+            raise SettingsError(path, section_name, QT_TRANSLATE_NOOP("settings", "must be a table"))
         section = getattr(settings, section_name)
         hints = typing.get_type_hints(type(section))
         for key, value in values.items():
             dotted = f"{section_name}.{key}"
             if key not in hints:
-                raise SettingsError(path, dotted, "unknown key")
+                raise SettingsError(path, dotted, QT_TRANSLATE_NOOP("settings", "unknown key"))
             setattr(section, key, _coerce(path, dotted, hints[key], value))
     _validate(settings, path)
     return settings
@@ -127,23 +130,23 @@ def from_dict(raw: dict[str, Any], path: Path = Path("config.toml")) -> Settings
 def _coerce(path: Path, dotted: str, hint: Any, value: Any) -> Any:
     if hint is bool:
         if not isinstance(value, bool):
-            raise SettingsError(path, dotted, "must be true or false")
+            raise SettingsError(path, dotted, QT_TRANSLATE_NOOP("settings", "must be true or false"))
         return value
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise SettingsError(path, dotted, "must be a whole number")
+            raise SettingsError(path, dotted, QT_TRANSLATE_NOOP("settings", "must be a whole number"))
         return value
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise SettingsError(path, dotted, "must be a number")
+            raise SettingsError(path, dotted, QT_TRANSLATE_NOOP("settings", "must be a number"))
         return float(value)
     if hint is str:
         if not isinstance(value, str):
-            raise SettingsError(path, dotted, "must be a string")
+            raise SettingsError(path, dotted, QT_TRANSLATE_NOOP("settings", "must be a string"))
         return value
     if typing.get_origin(hint) is list:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise SettingsError(path, dotted, "must be a list of strings")
+            raise SettingsError(path, dotted, QT_TRANSLATE_NOOP("settings", "must be a list of strings"))
         return list(value)
     raise AssertionError(f"unsupported settings type {hint!r}")
 
@@ -152,24 +155,24 @@ def _validate(s: Settings, path: Path) -> None:
     for (section, key), choices in _CHOICES.items():
         value = getattr(getattr(s, section), key)
         if value.lower() not in choices:
-            raise SettingsError(path, f"{section}.{key}", f"must be one of {', '.join(choices)}")
+            raise SettingsError(path, f"{section}.{key}", QT_TRANSLATE_NOOP("settings", "must be one of {choices}"), choices=", ".join(choices))
         setattr(getattr(s, section), key, value.lower())
     url = urlsplit(s.pbx.api_url)
     if url.scheme not in ("http", "https") or not url.hostname:
-        raise SettingsError(path, "pbx.api_url", "must be an http:// or https:// URL")
+        raise SettingsError(path, "pbx.api_url", QT_TRANSLATE_NOOP("settings", "must be an http:// or https:// URL"))
     s.pbx.api_url = s.pbx.api_url.rstrip("/")
     if not 0 <= s.listener.port <= 65535:
-        raise SettingsError(path, "listener.port", "must be between 0 and 65535")
+        raise SettingsError(path, "listener.port", QT_TRANSLATE_NOOP("settings", "must be between 0 and 65535"))
     prefix = s.listener.path_prefix
     if prefix and (not prefix.startswith("/") or prefix.endswith("/") or " " in prefix):
-        raise SettingsError(path, "listener.path_prefix", 'must start with "/" and not end with it, e.g. "/gravitel"')
+        raise SettingsError(path, "listener.path_prefix", QT_TRANSLATE_NOOP("settings", 'must start with "/" and not end with it, e.g. "/gravitel"'))
     if bool(s.listener.tls_cert) != bool(s.listener.tls_key):
         key = "listener.tls_key" if s.listener.tls_cert else "listener.tls_cert"
-        raise SettingsError(path, key, "tls_cert and tls_key must be set together (both = HTTPS, none = HTTP)")
+        raise SettingsError(path, key, QT_TRANSLATE_NOOP("settings", "tls_cert and tls_key must be set together (both = HTTPS, none = HTTP)"))
     for key in ("tls_cert", "tls_key"):
         value = getattr(s.listener, key)
         if value and not Path(value).expanduser().is_file():
-            raise SettingsError(path, f"listener.{key}", f"no such file: {value}")
+            raise SettingsError(path, f"listener.{key}", QT_TRANSLATE_NOOP("settings", "no such file: {file}"), file=value)
 
 
 def to_dict(settings: Settings) -> dict[str, Any]:

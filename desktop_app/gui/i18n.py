@@ -45,8 +45,9 @@ def install(app: QCoreApplication, setting: str = "auto") -> str:
 
 
 def tr_text(text: Text) -> str:
-    """Translate a message marked in the floors below Qt."""
-    return text.format(QCoreApplication.translate(text.context, text.source))
+    """Translate a message marked in the floors below Qt, and the messages inside it."""
+    args = {key: tr_text(value) if isinstance(value, Text) else value for key, value in text.args.items()}
+    return Text(text.context, text.source, args).format(QCoreApplication.translate(text.context, text.source))
 
 
 def error_text(exc: BaseException) -> str:

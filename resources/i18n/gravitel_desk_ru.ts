@@ -1722,5 +1722,73 @@
         <source>{file}: {key}: {reason}</source>
         <translation>{file}: {key}: {reason}</translation>
     </message>
+    <message>
+        <source>not UTF-8 text ({error})</source>
+        <translation>не текст в UTF-8 ({error})</translation>
+    </message>
+    <message>
+        <source>not valid TOML: {error}</source>
+        <translation>ошибка в формате TOML: {error}</translation>
+    </message>
+    <message>
+        <source>cannot read it: {error}</source>
+        <translation>не удаётся прочитать: {error}</translation>
+    </message>
+    <message>
+        <source>unknown section</source>
+        <translation>неизвестный раздел</translation>
+    </message>
+    <message>
+        <source>must be a table</source>
+        <translation>должен быть разделом (таблицей)</translation>
+    </message>
+    <message>
+        <source>unknown key</source>
+        <translation>неизвестный параметр</translation>
+    </message>
+    <message>
+        <source>must be true or false</source>
+        <translation>должно быть true или false</translation>
+    </message>
+    <message>
+        <source>must be a whole number</source>
+        <translation>должно быть целым числом</translation>
+    </message>
+    <message>
+        <source>must be a number</source>
+        <translation>должно быть числом</translation>
+    </message>
+    <message>
+        <source>must be a string</source>
+        <translation>должно быть строкой</translation>
+    </message>
+    <message>
+        <source>must be a list of strings</source>
+        <translation>должно быть списком строк</translation>
+    </message>
+    <message>
+        <source>must be one of {choices}</source>
+        <translation>допустимые значения: {choices}</translation>
+    </message>
+    <message>
+        <source>must be an http:// or https:// URL</source>
+        <translation>должен быть адресом http:// или https://</translation>
+    </message>
+    <message>
+        <source>must be between 0 and 65535</source>
+        <translation>должен быть от 0 до 65535</translation>
+    </message>
+    <message>
+        <source>must start with &quot;/&quot; and not end with it, e.g. &quot;/gravitel&quot;</source>
+        <translation>должен начинаться с «/» и не заканчиваться им, например «/gravitel»</translation>
+    </message>
+    <message>
+        <source>tls_cert and tls_key must be set together (both = HTTPS, none = HTTP)</source>
+        <translation>tls_cert и tls_key задаются вместе (оба — HTTPS, ни одного — HTTP)</translation>
+    </message>
+    <message>
+        <source>no such file: {file}</source>
+        <translation>нет такого файла: {file}</translation>
+    </message>
 </context>
 </TS>

@@ -79,3 +79,23 @@ def test_russian_catalog_translates_ours_and_qts(qapp, tmp_path):
     finally:
         qapp.removeTranslator(translator)
     assert QCoreApplication.translate("StatusWindow", "Quit") == "Quit"
+
+
+def test_messages_inside_messages_are_translated_too(qapp, tmp_path):
+    from desktop_app import settings
+    from desktop_app.settings import SettingsError
+
+    qm = tmp_path / "gravitel_desk_ru.qm"
+    subprocess.run([_tool("lrelease"), "-silent", str(TS), "-qm", str(qm)], check=True)
+    translator = QTranslator()
+    assert translator.load(str(qm))
+    path = tmp_path / "config.toml"
+    path.write_text("[listener]\nport = 'x'\n", encoding="utf-8")
+    with pytest.raises(SettingsError) as caught:
+        settings.load(path)
+    qapp.installTranslator(translator)
+    try:
+        assert i18n.error_text(caught.value) == f"{path}: listener.port: должно быть целым числом"
+    finally:
+        qapp.removeTranslator(translator)
+    assert i18n.error_text(caught.value) == f"{path}: listener.port: must be a whole number"
