@@ -59,7 +59,7 @@ from desktop_app.gui import msgbox
 from desktop_app.gui.async_action import AsyncAction, show_result
 from desktop_app.gui.contact_editor import ContactEditor
 from desktop_app.gui.employees_window import Confirm
-from desktop_app.gui.i18n import error_text
+from desktop_app.gui.i18n import error_text, tr_text
 from desktop_app.gui.window_state import WindowState
 from desktop_app.pbx_client import PbxSource
 from desktop_app.phone import dial_form
@@ -139,12 +139,6 @@ def _database_error(exc: sqlite3.Error) -> UserError:
     log.warning("contacts database: %s", exc)
     return ContactsWindowError(QT_TRANSLATE_NOOP("ContactsWindow", "The contacts database failed: {reason}"),
                                reason=str(exc))
-
-
-def translated(text: Text) -> str:
-    """A Text whose arguments may be Texts too (a report line carries its reason)."""
-    args = {key: translated(value) if isinstance(value, Text) else value for key, value in text.args.items()}
-    return Text(text.context, text.source, args).format(QCoreApplication.translate(text.context, text.source))
 
 
 class ContactsModel(QAbstractTableModel):
@@ -631,9 +625,9 @@ class ContactsWindow(QWidget):
                 count=QLocale().toString(value), path=str(path)), True)
             return
         report: ImportReport = value
-        summary = translated(report.summary())
+        summary = tr_text(report.summary())
         show_result(self.result, self.tr("Imported {file}. {summary}").format(file=path.name, summary=summary), True)
-        lines = [summary, *(translated(problem.text()) for problem in report.skipped)]
+        lines = [summary, *(tr_text(problem.text()) for problem in report.skipped)]
         if report.skipped_count > len(report.skipped):
             lines.append(self.tr("… and {count} more skipped rows").format(
                 count=report.skipped_count - len(report.skipped)))
