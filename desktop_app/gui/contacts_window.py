@@ -535,27 +535,7 @@ class ContactsWindow(QWidget):
 
     async def ask(self, title: str, question: str, button: str) -> bool:
         """A window-modal question that does not block the loop: True when confirmed."""
-        box = QMessageBox(QMessageBox.Icon.Question, title, question, QMessageBox.StandardButton.NoButton, self)
-        yes = box.addButton(button, QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(yes)
-        answered: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-
-        def finished(_result: int) -> None:
-            if not answered.done():
-                answered.set_result(box.clickedButton() is yes)
-
-        box.finished.connect(finished)
-        self.confirm_box = box
-        box.open()
-        try:
-            return await answered
-        finally:
-            self.confirm_box = None
-            if box.isVisible():  # cancelled while asking
-                box.finished.disconnect(finished)
-                box.close()
-            box.deleteLater()
+        return await msgbox.ask(self, title, question, button, track=lambda box: setattr(self, "confirm_box", box))
 
     # -- employees ---------------------------------------------------------------------------
 

@@ -1,8 +1,10 @@
-"""Every message box goes through here: non-modal, and a no-op without a screen."""
+"""Every message box goes through here: never blocking the loop, and a no-op without a screen."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
@@ -34,3 +36,37 @@ def message(
         box.setDetailedText(details)
     box.show()
     return box
+
+
+async def ask(
+    parent: QWidget,
+    title: str,
+    question: str,
+    button: str,
+    track: Callable[[QMessageBox | None], None] | None = None,
+) -> bool:
+    """A question modal to ``parent`` only, awaited without blocking the loop: True when the
+    operator presses ``button``. ``track`` sees the box while it is open (tests click it)."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, question, QMessageBox.StandardButton.NoButton, parent)
+    yes = box.addButton(button, QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(yes)
+    answered: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+    def finished(_result: int) -> None:
+        if not answered.done():
+            answered.set_result(box.clickedButton() is yes)
+
+    box.finished.connect(finished)
+    if track is not None:
+        track(box)
+    box.open()
+    try:
+        return await answered
+    finally:
+        if track is not None:
+            track(None)
+        if box.isVisible():  # cancelled while asking
+            box.finished.disconnect(finished)
+            box.close()
+        box.deleteLater()
