@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QLabel
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
+from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QPushButton
 
 from desktop_app.gui.i18n import error_text
 from desktop_app.texts import Text, UserError
@@ -88,6 +88,24 @@ class Refused(UserError):
 
     def __init__(self, message: str) -> None:
         super().__init__(Text("", "{message}", {"message": message}))
+
+
+def add_action_row(layout: QBoxLayout, primary: QPushButton, cancel: Callable[[], None]) -> tuple[QPushButton, QLabel]:
+    """Under ``layout``: the primary button with a Cancel beside it (shown while busy), then
+    the label where the outcome is shown in words. Returns (cancel button, result label)."""
+    row = QHBoxLayout()
+    cancel_button = QPushButton(QCoreApplication.translate("AsyncAction", "Cancel"))
+    cancel_button.clicked.connect(cancel)
+    cancel_button.hide()
+    row.addWidget(primary)
+    row.addWidget(cancel_button)
+    row.addStretch(1)
+    layout.addLayout(row)
+    result = QLabel()
+    result.setWordWrap(True)
+    result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    layout.addWidget(result)
+    return cancel_button, result
 
 
 def show_result(label: QLabel, text: str, ok: bool) -> None:

@@ -22,7 +22,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -39,7 +38,13 @@ from desktop_app.contacts import (
     normal_form,
     try_normal_form,
 )
-from desktop_app.gui.async_action import AsyncAction, PbxRequests, Refused, show_result
+from desktop_app.gui.async_action import (
+    AsyncAction,
+    PbxRequests,
+    Refused,
+    add_action_row,
+    show_result,
+)
 from desktop_app.gui.number_suggestions import (
     NUMBER_ROLE,
     NumberSuggestions,
@@ -142,21 +147,10 @@ class DialWindow(QWidget):
         layout.addWidget(recent_label)
         layout.addWidget(self.recent, 1)
 
-        buttons = QHBoxLayout()
         self.call_button = QPushButton(self.tr("Call"))
         self.call_button.setDefault(True)
         self.call_button.clicked.connect(self.start_call)
-        self.cancel_button = QPushButton(self.tr("Cancel"))
-        self.cancel_button.clicked.connect(self.requests.cancel)
-        self.cancel_button.hide()
-        buttons.addWidget(self.call_button)
-        buttons.addWidget(self.cancel_button)
-        buttons.addStretch(1)
-        layout.addLayout(buttons)
-        self.result = QLabel()
-        self.result.setWordWrap(True)
-        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.result)
+        self.cancel_button, self.result = add_action_row(layout, self.call_button, self.requests.cancel)
 
     # -- what the app calls --------------------------------------------------------------
 

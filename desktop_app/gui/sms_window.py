@@ -12,7 +12,6 @@ from PySide6.QtGui import QKeySequence, QPalette, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -28,7 +27,13 @@ from desktop_app.contacts import (
     normal_form,
     try_normal_form,
 )
-from desktop_app.gui.async_action import AsyncAction, PbxRequests, Refused, show_result
+from desktop_app.gui.async_action import (
+    AsyncAction,
+    PbxRequests,
+    Refused,
+    add_action_row,
+    show_result,
+)
 from desktop_app.gui.number_suggestions import NumberSuggestions
 from desktop_app.gui.window_state import WindowState, remember
 from desktop_app.pbx_client import PbxSource
@@ -115,21 +120,10 @@ class SmsWindow(QWidget):
         self.encoding.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         layout.addWidget(self.encoding)
 
-        buttons = QHBoxLayout()
         self.send_button = QPushButton(self.tr("Send"))
         self.send_button.setToolTip(QKeySequence("Ctrl+Return").toString(QKeySequence.SequenceFormat.NativeText))
         self.send_button.clicked.connect(self.start_send)
-        self.cancel_button = QPushButton(self.tr("Cancel"))
-        self.cancel_button.clicked.connect(self.requests.cancel)
-        self.cancel_button.hide()
-        buttons.addWidget(self.send_button)
-        buttons.addWidget(self.cancel_button)
-        buttons.addStretch(1)
-        layout.addLayout(buttons)
-        self.result = QLabel()
-        self.result.setWordWrap(True)
-        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.result)
+        self.cancel_button, self.result = add_action_row(layout, self.send_button, self.requests.cancel)
 
     # -- what the app calls --------------------------------------------------------------
 

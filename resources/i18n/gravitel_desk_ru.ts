@@ -7,6 +7,10 @@
         <source>Unexpected error: {error}. Details are in the log.</source>
         <translation>Непредвиденная ошибка: {error}. Подробности в журнале.</translation>
     </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
 </context>
 <context>
     <name>BalanceLabel</name>
@@ -530,10 +534,6 @@
     <message>
         <source>&amp;Recent numbers</source>
         <translation>&amp;Последние номера</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>Отмена</translation>
     </message>
     <message>
         <source>Asking the PBX to call {number}…</source>
@@ -1195,10 +1195,6 @@
     <message>
         <source>Send</source>
         <translation>Отправить</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>Отмена</translation>
     </message>
     <message>
         <source>Insert a template…</source>
