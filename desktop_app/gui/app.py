@@ -27,7 +27,7 @@ from desktop_app.call_tracker import CallTracker, MissedCall
 from desktop_app.contacts import ContactDirectory
 from desktop_app.demo import Demo
 from desktop_app.gui import i18n, msgbox
-from desktop_app.gui.balance_view import BalanceMonitor
+from desktop_app.gui.balance_view import BalanceLabel, BalanceMonitor
 from desktop_app.gui.card_stack import CardStack
 from desktop_app.gui.contacts_window import ContactsWindow
 from desktop_app.gui.crash_handler import CrashHandler
@@ -182,6 +182,7 @@ class Desk(QObject):
         self.balance = BalanceMonitor(BalanceGate(lambda: self.pbx_client().balance()),
                                       self.settings.ui.balance_warn_below)
         self.balance.changed.connect(lambda: self.status.update(balance=self.balance.text))
+        self.tray.status_window.add_widget(BalanceLabel(self.balance))
         self.history = HistoryWindow(self.pbx_client, self.recording_fetcher, contacts=self.contacts,
                                      call_log=self.call_log, window_state=self.window_state)
         self.history.call_requested.connect(lambda number: self.spawn(self.place_call(number)))

@@ -97,6 +97,10 @@ class StatusWindow(QWidget):
         status.changed.connect(self._refresh)
         self._refresh()
 
+    def add_widget(self, widget: QWidget) -> None:
+        """A live line of its own under the status text (the balance, in its warning colour)."""
+        self.layout().insertWidget(1, widget)
+
     def rebuild_buttons(self) -> None:
         while self._buttons.count():
             item = self._buttons.takeAt(0)
@@ -117,7 +121,6 @@ class StatusWindow(QWidget):
             (self.tr("Listener"), lines.listener),
             (self.tr("Address for the PBX"), lines.listener_url),
             (self.tr("PBX"), lines.pbx),
-            (self.tr("Balance"), lines.balance),
             (self.tr("Missed calls"), lines.missed),
         ]
         self._text.setText("\n".join(f"{label}: {value}" for label, value in rows if value))

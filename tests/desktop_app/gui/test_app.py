@@ -150,3 +150,26 @@ async def test_tel_link_from_a_second_process_is_called_by_the_running_desk(prof
     finally:
         desk.request_quit()
         await asyncio.wait_for(task, 10)
+
+
+async def test_low_balance_is_shown_in_the_warning_colour(profile, monkeypatch):
+    from desktop_app.demo import Demo
+    from desktop_app.gui.balance_view import BalanceLabel
+
+    monkeypatch.setattr("desktop_app.demo.FIRST_RING_S", 3600)
+    settings = Settings()
+    desk = Desk(profile, settings, demo=Demo(profile))
+    task = asyncio.ensure_future(desk.run())
+    await asyncio.wait_for(desk.started.wait(), 10)
+    try:
+        await wait_until(lambda: bool(desk.status.lines.balance))
+        label = desk.tray.status_window.findChild(BalanceLabel)
+        assert label is not None and label.isVisible()
+        digits = "".join(ch for ch in label.text() if ch.isdigit())
+        assert "123456" in digits  # the simulator's 1234.56, however the locale groups it
+        assert "color" not in label.styleSheet()  # 1234.56 is above the default 500
+        desk.balance.warn_below = 5000
+        await wait_until(lambda: "color" in label.styleSheet())
+    finally:
+        desk.request_quit()
+        await asyncio.wait_for(task, 10)
