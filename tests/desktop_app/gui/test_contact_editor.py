@@ -1,8 +1,8 @@
 """The contact editor against a real directory in a SQLite file."""
 
 import pytest
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QKeyEvent
+from gui_helpers import type_text
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -38,13 +38,6 @@ def saved_contacts(editor):
     received = []
     editor.saved.connect(received.append)
     return received
-
-
-def type_text(widget, text):
-    """Type like a keyboard does, any alphabet (QTest.keyClicks takes ASCII only)."""
-    for ch in text:
-        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-            QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, ch))
 
 
 def activate(qtbot, editor):

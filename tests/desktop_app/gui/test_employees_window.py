@@ -3,10 +3,10 @@
 import asyncio
 
 import pytest
+from gui_helpers import shown_active
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from desktop_app.gui.employees_window import EmployeesWindow
 from desktop_app.gui.window_state import WindowState
@@ -195,25 +195,6 @@ async def slow_pbx(http):
     yield pbx
     pbx.release.set()
     await pbx.server.close()
-
-
-async def shown_active(window):
-    """Show ``window`` and wait until it is the active window (shortcuts work only there)."""
-    window.show()
-    window.activateWindow()
-    if QApplication.activeWindow() is window:
-        return
-    active = asyncio.get_running_loop().create_future()
-
-    def changed(_focus_window):
-        if QApplication.activeWindow() is window and not active.done():
-            active.set_result(None)
-
-    QGuiApplication.instance().focusWindowChanged.connect(changed)
-    try:
-        await active
-    finally:
-        QGuiApplication.instance().focusWindowChanged.disconnect(changed)
 
 
 async def test_slow_pbx_can_be_cancelled_and_esc_closes(slow_pbx, http, make_window):

@@ -14,11 +14,12 @@ import csv
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from PySide6.QtCore import QDateTime, QEvent, QPoint, Qt
-from PySide6.QtGui import QGuiApplication, QKeyEvent
+from gui_helpers import type_text
+from PySide6.QtCore import QDateTime, QPoint, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtMultimedia import QMediaDevices, QMediaPlayer
 from PySide6.QtTest import QSignalSpy, QTest
-from PySide6.QtWidgets import QAbstractSlider, QApplication
+from PySide6.QtWidgets import QAbstractSlider
 
 from desktop_app.contacts import Contact
 from desktop_app.gui.history_model import CLIENT, DURATION, TIME, WAIT
@@ -116,13 +117,6 @@ def signal_future(signal, predicate=lambda *args: True):
 async def arrival(awaitable):
     """Await a signal or a request; a generous bound turns a hang into a failure (not a timing check)."""
     return await asyncio.wait_for(awaitable, HANG_GUARD_SECONDS)
-
-
-def type_text(widget, text):
-    """Type like a keyboard does, any alphabet (QTest.keyClicks takes ASCII only)."""
-    for ch in text:
-        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-            QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, ch))
 
 
 # -- loading ------------------------------------------------------------------------------

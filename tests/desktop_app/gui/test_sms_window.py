@@ -3,10 +3,9 @@
 import asyncio
 
 import pytest
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QGuiApplication, QKeyEvent
+from gui_helpers import shown_active, type_text
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
 
 from desktop_app.contacts import Contact
 from desktop_app.gui.sms_window import SmsWindow, template_label
@@ -34,32 +33,6 @@ def make_window(qtbot, profile, settings, contacts):
         return window
 
     return make
-
-
-async def shown_active(window):
-    """Show ``window`` and wait until it is the active window (shortcuts work only there)."""
-    window.show()
-    window.activateWindow()
-    if QApplication.activeWindow() is window:
-        return
-    active = asyncio.get_running_loop().create_future()
-
-    def changed(_focus_window):
-        if QApplication.activeWindow() is window and not active.done():
-            active.set_result(None)
-
-    QGuiApplication.instance().focusWindowChanged.connect(changed)
-    try:
-        await active
-    finally:
-        QGuiApplication.instance().focusWindowChanged.disconnect(changed)
-
-
-def type_text(widget, text):
-    """Type like a keyboard does, any alphabet (QTest.keyClicks takes ASCII only)."""
-    for ch in text:
-        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
-            QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, ch))
 
 
 async def test_send_button_sends_and_clears_the_text(sim, pbx, make_window, contacts):
