@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from urllib.parse import unquote
 
 import phonenumbers
 
@@ -37,7 +38,8 @@ def strip_uri(raw: str) -> str:
         if lowered.startswith(scheme):
             text = text[len(scheme):].lstrip("/")
             break
-    return text.split(";", 1)[0].split("?", 1)[0].strip()
+    # Browsers percent-encode links: tel:+7%20999%20123-45-67.
+    return unquote(text.split(";", 1)[0].split("?", 1)[0]).strip()
 
 
 def is_extension(raw: str) -> bool:

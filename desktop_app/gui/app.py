@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import qasync
 from PySide6.QtCore import QDateTime, QObject, QTimer, Slot
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop_app import APP_NAME, DISPLAY_NAME, log_setup, phone, secret_store
 from desktop_app import settings as settings_module
@@ -27,6 +27,7 @@ from desktop_app.call_tracker import CallTracker, MissedCall
 from desktop_app.contacts import ContactDirectory
 from desktop_app.demo import Demo
 from desktop_app.gui import i18n, msgbox
+from desktop_app.gui.async_action import AsyncAction, PbxRequests
 from desktop_app.gui.balance_view import BalanceLabel, BalanceMonitor
 from desktop_app.gui.card_stack import CardStack
 from desktop_app.gui.contacts_window import ContactsWindow
@@ -56,6 +57,8 @@ log = logging.getLogger(__name__)
 # Python runs signal handlers only between bytecodes; a periodic no-op timer lets Ctrl+C
 # and SIGTERM through while Qt sits in its C++ event loop.
 SIGNAL_WAKEUP_MS = 300
+# At quit, how long a window may finish what it is doing after being cancelled.
+SHUTDOWN_WAIT_S = 3.0
 
 
 class Desk(QObject):
@@ -70,6 +73,8 @@ class Desk(QObject):
         tray_available: bool | None = None,
     ) -> None:
         super().__init__()
+        # A tray app lives on when its last window closes (the loop must not stop under us).
+        QApplication.setQuitOnLastWindowClosed(False)
         self.profile = profile
         self.settings = settings
         self.demo = demo
@@ -102,6 +107,7 @@ class Desk(QObject):
         self.cards: CardStack | None = None
         self.missed: MissedCalls | None = None
         self._tasks: set[asyncio.Task] = set()
+        self._listener_lock = asyncio.Lock()
 
     def request_quit(self) -> None:
         self._quit.set()
@@ -115,7 +121,12 @@ class Desk(QObject):
         self.crash_handler.install()
         self._install_signal_handlers()
         try:
-            await self.start()
+            try:
+                await self.start()
+            except Exception as exc:  # a broken database, an unreadable profile...
+                log.exception("the desk could not start")
+                explain_and_wait(self.tr("Gravitel Desk could not start: {error}").format(error=error_text(exc)))
+                return 1
             self.started.set()
             await self._quit.wait()
         finally:
@@ -140,20 +151,26 @@ class Desk(QObject):
         log.info("desk started on profile %s", self.profile.root)
 
     async def shutdown(self) -> None:
+        """Stop everything in an order where nothing outlives what it uses; the
+        single-instance lock goes last, so a new start cannot race the old one's port."""
         self._wakeup.stop()
         self._restore_signal_handlers()
         self.tray.hide()
-        await self.ipc.close()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         if self.cards is not None:
             self.cards.close()
-        for window in self._windows():
+        windows = self._windows()
+        for window in windows:
             window.close()  # saves its geometry
+            for action in window.findChildren(AsyncAction) + window.findChildren(PbxRequests):
+                action.cancel()  # an open question box closes with its action
             if hasattr(window, "wait_idle"):
-                await window.wait_idle()
-            window.deleteLater()
+                try:
+                    await asyncio.wait_for(window.wait_idle(), SHUTDOWN_WAIT_S)
+                except TimeoutError:  # e.g. an import in a worker thread: its own connection
+                    log.warning("%s still busy at quit", window.objectName())
         if self.balance is not None:
             await self.balance.close()
         if self.listener is not None:
@@ -165,7 +182,10 @@ class Desk(QObject):
         for store in (self.call_log, self.contacts):
             if store is not None:
                 store.close()
+        for window in windows:
+            window.deleteLater()
         self.tray.dispose()
+        await self.ipc.close()
         self.crash_handler.uninstall()
         log.info("desk stopped")
 
@@ -209,7 +229,7 @@ class Desk(QObject):
         self.cards.sms_requested.connect(self.prepare_sms)
         self.tray.do_not_disturb_toggled.connect(self.cards.set_do_not_disturb)
         self.missed_window = MissedCallsWindow(self.missed, self.window_state)
-        self.missed_window.call_back_requested.connect(lambda number: self.spawn(self.place_call(number)))
+        self.missed_window.call_back_requested.connect(lambda number: self.spawn(self._call_back_missed(number)))
         self.tray.missed_activated.connect(self.show_missed_calls)
         self.contacts_window = ContactsWindow(self.contacts, self.profile.db_path, pbx=self.pbx_client,
                                               window_state=self.window_state)
@@ -340,7 +360,7 @@ class Desk(QObject):
 
     @Slot(object)
     def _on_settings_saved(self, new: Settings) -> None:
-        self.settings = new
+        old, self.settings = self.settings, new
         if self.call_log is not None:
             self.call_log.auto_create_contacts = new.popup.auto_create_contacts
         for window in (self.dial, self.sms):
@@ -350,24 +370,38 @@ class Desk(QObject):
             self.balance.warn_below = new.ui.balance_warn_below
         if self.cards is not None:
             self.cards.apply_settings(new)
-        self._refresh_pbx_status()
-        self._restart_listener()
+        if new.pbx != old.pbx:
+            self._pbx_account_changed()
+        if new.listener != old.listener:
+            self._restart_listener()
 
     @Slot()
     def _on_tokens_changed(self) -> None:
-        self._refresh_pbx_status()
+        self._pbx_account_changed()
         self._restart_listener()
 
+    def _pbx_account_changed(self) -> None:
+        """Another PBX, domain or token: what was loaded from the old one is loaded again."""
+        self._refresh_pbx_status()
+        if self.dial is not None:
+            self.dial.forget_numbers()
+        self.spawn(self._load_employees())
+
     def _restart_listener(self) -> None:
-        self.spawn(self._start_listener())
+        """Restarts run one after another: two quick saves must not leave two listeners."""
+
+        async def restart() -> None:
+            async with self._listener_lock:
+                await self._start_listener()
+
+        self.spawn(restart())
 
     # -- commands from later starts --------------------------------------------------------
 
     async def handle_command(self, argv: list[str]) -> tuple[bool, str]:
         """A command forwarded by a later start of the same profile."""
         if not argv or argv[0] == "show":
-            if not self.tray.has_tray:
-                self.tray.show_status_window()
+            self.tray.show_status_window()  # a second start shows that the desk is already here
             return True, ""
         if argv[0] == "call" and len(argv) >= 2:
             clid = argv[argv.index("--clid") + 1] if "--clid" in argv[2:-1] else None
@@ -377,17 +411,30 @@ class Desk(QObject):
         return False, self.tr("Unknown command: {command}").format(command=argv[0])
 
     async def place_call(self, number: str, clid: str | None = None) -> tuple[bool, str]:
-        """``tel:`` links and ``gravitel-desk call``: the dial window's path, the result in the tray."""
+        """``tel:`` links, call-back buttons and ``gravitel-desk call``: the dial window's path.
+        The result goes to the tray; a failure, or a desk without tray notifications, opens
+        the dial window, which shows it next to the number."""
         assert self.dial is not None
         ok, message = await self.dial.call(number, clid)
-        self.tray.notify(self.tr("Call"), message)
+        self._report(self.dial, self.tr("Call"), ok, message)
         return ok, message
 
     async def send_sms(self, number: str, text: str) -> tuple[bool, str]:
         assert self.sms is not None
         ok, message = await self.sms.send(number, text)
-        self.tray.notify(self.tr("SMS"), message)
+        self._report(self.sms, self.tr("SMS"), ok, message)
         return ok, message
+
+    def _report(self, window: QWidget, title: str, ok: bool, message: str) -> None:
+        if ok and self.tray.can_notify:
+            self.tray.notify(title, message)
+        else:
+            present(window)
+
+    async def _call_back_missed(self, number: str) -> None:
+        ok, _ = await self.place_call(number)
+        if ok and self.missed is not None:
+            self.missed.resolve_number(number)
 
     def _install_signal_handlers(self) -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -400,15 +447,19 @@ class Desk(QObject):
         self._previous_handlers.clear()
 
 
+def explain_and_wait(text: str) -> None:
+    """The desk cannot start: say why on stderr and, with a screen, in a box to acknowledge."""
+    print(f"gravitel-desk: {text}", file=sys.stderr)
+    if not msgbox.is_headless():
+        QMessageBox(QMessageBox.Icon.Critical, DISPLAY_NAME, text).exec()
+
+
 def _settings_or_explain(profile: Profile) -> Settings | None:
     try:
         return settings_module.load(profile.config_path)
     except SettingsError as exc:
         log.error("%s", exc)
-        print(f"gravitel-desk: {exc}", file=sys.stderr)
-        if not msgbox.is_headless():
-            box = QMessageBox(QMessageBox.Icon.Critical, DISPLAY_NAME, i18n.error_text(exc))
-            box.exec()
+        explain_and_wait(i18n.error_text(exc))
         return None
 
 
@@ -425,6 +476,7 @@ def run_gui(profile: Profile, *, demo: bool = False) -> int:
     profile.ensure()
     log_setup.setup(profile.logs_dir)
     app = make_application()
+    i18n.install(app)  # the system's language, until the settings say otherwise
     settings = _settings_or_explain(profile)
     if settings is None:
         return 2

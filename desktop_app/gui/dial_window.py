@@ -284,6 +284,12 @@ class DialWindow(QWidget):
         else:
             self.close()
 
+    def forget_numbers(self) -> None:
+        """The PBX account changed: its caller IDs load again when the window shows."""
+        self._numbers_loaded = False
+        if self.isVisible():
+            self.reload_numbers()
+
     # -- showing -------------------------------------------------------------------------
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override

@@ -907,6 +907,7 @@ class HistoryWindow(QWidget):
             self.load()
 
     def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt override
+        self.fetcher.cancel()  # a recording still downloading must not start playing unseen
         if self._player is not None:
             self._player.pause()  # a hidden window does not go on talking
         super().hideEvent(event)

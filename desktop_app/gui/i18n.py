@@ -26,8 +26,14 @@ def choose_language(setting: str, system: QLocale | None = None) -> str:
     return "ru" if system.language() == QLocale.Language.Russian else "en"
 
 
+_installed: list[QTranslator] = []
+
+
 def install(app: QCoreApplication, setting: str = "auto") -> str:
-    """Install the catalogs for the chosen language; return the language code."""
+    """Install the catalogs for the chosen language (replacing any installed before);
+    return the language code."""
+    while _installed:
+        app.removeTranslator(_installed.pop())
     language = choose_language(setting)
     QLocale.setDefault(QLocale(QLocale.Language.Russian if language == "ru" else QLocale.Language.English,
                                QLocale.Country.Russia if language == "ru" else QLocale.Country.UnitedStates))
@@ -36,11 +42,13 @@ def install(app: QCoreApplication, setting: str = "auto") -> str:
     ours = QTranslator(app)
     if ours.load(f"{CATALOG}_{language}", str(I18N_DIR)):
         app.installTranslator(ours)
+        _installed.append(ours)
     else:
         log.warning("no %s catalog in %s (run 'make translations')", language, I18N_DIR)
     qt = QTranslator(app)
     if qt.load(f"qtbase_{language}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
         app.installTranslator(qt)
+        _installed.append(qt)
     return language
 
 

@@ -225,8 +225,7 @@ class MissedCallsWindow(QWidget):
             return
         number = index.data(MissedCalls.NumberRole)
         if number:
-            self.call_back_requested.emit(number)
-            self._missed.resolve_number(number)
+            self.call_back_requested.emit(number)  # the app resolves it once the call is placed
 
     @Slot()
     def _refresh(self) -> None:

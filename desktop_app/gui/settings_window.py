@@ -11,7 +11,7 @@ import dataclasses
 import secrets
 
 from PySide6.QtCore import QDateTime, Qt, Signal, Slot
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -235,6 +235,13 @@ class SettingsWindow(QWidget):
         self.save_button.clicked.connect(self.save)
         bottom.addWidget(self.save_button)
         outer.addLayout(bottom)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        """Edits left unsaved last time are dropped: the window shows what is in force."""
+        if not event.spontaneous():
+            self.load(self._settings)
+            self.result.clear()
+        super().showEvent(event)
 
     def load(self, s: Settings) -> None:
         self.api_url.setText(s.pbx.api_url)

@@ -197,6 +197,10 @@ class Tray(QObject):
         self.status_window.show()
         self.status_window.raise_()
 
+    @property
+    def can_notify(self) -> bool:
+        return self.icon is not None and QSystemTrayIcon.supportsMessages()
+
     def notify(self, title: str, text: str) -> None:
         """A passive notification; never steals focus."""
         self._last_notice = title

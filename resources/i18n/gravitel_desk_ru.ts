@@ -425,6 +425,10 @@
 <context>
     <name>Desk</name>
     <message>
+        <source>Gravitel Desk could not start: {error}</source>
+        <translation>Gravitel Desk не удалось запустить: {error}</translation>
+    </message>
+    <message>
         <source>Call</source>
         <translation>Позвонить</translation>
     </message>
@@ -1258,10 +1262,6 @@
     <message>
         <source>PBX</source>
         <translation>АТС</translation>
-    </message>
-    <message>
-        <source>Balance</source>
-        <translation>Баланс</translation>
     </message>
     <message>
         <source>Missed calls</source>

@@ -52,3 +52,8 @@ def test_separators_never_change_the_number(prefix, separators, digits, code):
 def test_foreign_numbers_as_the_pbx_sends_them():
     assert phone.normalize("4915112345678") == "4915112345678"
     assert phone.display("4915112345678") == "+49 1511 2345678"
+
+
+def test_percent_encoded_links_from_browsers():
+    assert phone.normalize("tel:+7%20999%20123-45-67") == "79991234567"
+    assert phone.normalize("tel:%2B79991234567") == "79991234567"

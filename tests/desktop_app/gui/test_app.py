@@ -173,3 +173,75 @@ async def test_low_balance_is_shown_in_the_warning_colour(profile, monkeypatch):
     finally:
         desk.request_quit()
         await asyncio.wait_for(task, 10)
+
+
+async def test_two_quick_saves_leave_one_listener(profile, memory_keyring):
+    import httpx
+
+    from desktop_app import secret_store
+
+    secret_store.set_token(profile, "crm", "crm-secret-2")
+    settings = Settings()
+    settings.listener.port = 0
+    desk = Desk(profile, settings)
+    task = asyncio.ensure_future(desk.run())
+    await asyncio.wait_for(desk.started.wait(), 10)
+    try:
+        first = desk.listener
+        window = desk.settings_window
+        window.path_prefix.setText("/gravitel")
+        window.save()
+        window.path_prefix.setText("/desk")
+        window.save()
+        await wait_until(lambda: desk.listener is not first and desk.listener.state.running
+                         and desk.listener.url.endswith("/desk") and not desk._tasks)
+        assert not first.state.running
+        async with httpx.AsyncClient() as client:
+            assert (await client.get(desk.listener.url + "/health")).status_code == 200
+        window.crm_template.setText("https://crm.example/{number}")
+        current = desk.listener
+        window.save()  # nothing of the listener changed: it is not restarted
+        await asyncio.sleep(0.1)
+        assert desk.listener is current and current.state.running
+    finally:
+        desk.request_quit()
+        await asyncio.wait_for(task, 10)
+
+
+async def test_quit_does_not_wait_for_an_unanswered_question(profile, monkeypatch):
+    from desktop_app.demo import Demo
+
+    monkeypatch.setattr("desktop_app.demo.FIRST_RING_S", 3600)
+    desk = Desk(profile, Settings(), demo=Demo(profile))
+    task = asyncio.ensure_future(desk.run())
+    await asyncio.wait_for(desk.started.wait(), 10)
+    employees = desk.employees
+    employees.show()
+    await wait_until(lambda: employees.employees.rowCount() > 0)
+    employees.select_employee("701")
+    employees.remove_callerid()
+    await wait_until(lambda: employees.confirm_box is not None)  # the operator walked away
+    desk.request_quit()
+    assert await asyncio.wait_for(task, 10) == 0
+
+
+async def test_a_broken_database_is_explained_not_a_traceback(profile):
+    profile.db_path.write_bytes(b"this is not a database" * 100)
+    desk = Desk(profile, Settings())
+    assert await asyncio.wait_for(desk.run(), 10) == 1
+    log = (profile.logs_dir / "gravitel-desk.log")
+    assert not log.exists() or "Traceback" not in log.read_text() or "could not start" in log.read_text()
+
+
+async def test_a_failed_call_without_tray_notifications_opens_the_dial_window(profile, memory_keyring):
+    desk = Desk(profile, Settings())
+    task = asyncio.ensure_future(desk.run())
+    await asyncio.wait_for(desk.started.wait(), 10)
+    try:
+        assert not desk.tray.can_notify
+        ok, message = await desk.place_call("79991234567")
+        assert not ok and "extension" in message
+        assert desk.dial.isVisible() and message in desk.dial.result.text()
+    finally:
+        desk.request_quit()
+        await asyncio.wait_for(task, 10)
