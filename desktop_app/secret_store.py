@@ -90,7 +90,8 @@ def _keyring_failure(exc: Exception, kind: TokenKind) -> SecretStoreError:
 
 def get_token(profile: Profile, kind: TokenKind) -> str | None:
     """The token, or None when none is set. Raises SecretStoreError when the keyring fails."""
-    from_env = os.environ.get(ENV_VARS[kind])
+    # Trimmed as stored tokens are: "set X=tok " on Windows keeps the space.
+    from_env = os.environ.get(ENV_VARS[kind], "").strip()
     if from_env:
         register_secret(from_env)
         return from_env

@@ -99,7 +99,9 @@ class CallEvent:
 
     @property
     def dedupe_key(self) -> str:
-        return f"{self.id}\x1f{self.stage.value}"
+        # A call ringing through a group alerts one extension after another under one id:
+        # each is news for the operator it rings, not a repeat delivery.
+        return f"{self.id}\x1f{self.stage.value}\x1f{self.extension or ''}"
 
     @property
     def client_number(self) -> str | None:
@@ -245,6 +247,17 @@ def _int(data: dict[str, Any], name: str, *, required: bool) -> int | None:
     return number
 
 
+# 9999-12-31T23:59:59Z: beyond it a "when" is not Unix seconds (milliseconds, most likely).
+_MAX_WHEN = 253_402_300_799
+
+
+def _when(data: dict[str, Any]) -> int | None:
+    when = _int(data, "when", required=False)
+    if when is not None and when > _MAX_WHEN:
+        raise WebhookError("field when must be Unix time in seconds", "when")
+    return when
+
+
 def _bool(data: dict[str, Any], name: str) -> bool:
     value = _required(data, name)
     if isinstance(value, bool):
@@ -281,7 +294,7 @@ def event_from_dict(data: dict[str, Any]) -> CallEvent:
         id=_id(data),
         direction=_strict_enum(data, "direction", _DIRECTIONS),
         stage=_strict_enum(data, "stage", _STAGES),
-        when=_int(data, "when", required=False),
+        when=_when(data),
         client=_opt_str(data, "client"),
         extension=_opt_str(data, "extension"),
         phone=_opt_str(data, "phone"),
@@ -297,7 +310,7 @@ def history_from_dict(data: dict[str, Any]) -> CallHistory:
         result=_HISTORY_RESULTS.get(_squash(_text(data, "result")), HistoryResult.UNKNOWN),
         duration=_int(data, "duration", required=True),  # type: ignore[arg-type]
         provision=_int(data, "provision", required=True),  # type: ignore[arg-type]
-        when=_int(data, "when", required=False),
+        when=_when(data),
         client=_opt_str(data, "client"),
         extension=_opt_str(data, "extension"),
         phone=_opt_str(data, "phone"),
@@ -326,7 +339,7 @@ def campaign_report_from_dict(data: dict[str, Any]) -> CampaignReport:
         final=_bool(data, "final"),
         result=_CAMPAIGN_RESULTS.get(_squash(_text(data, "result")), CampaignResult.UNKNOWN),
         vars=variables,
-        when=_int(data, "when", required=False),
+        when=_when(data),
         duration=_int(data, "duration", required=False),
         extra=_extra(data, CampaignReport.FIELDS),
         raw=data,

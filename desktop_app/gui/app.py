@@ -346,13 +346,16 @@ class Desk(QObject):
 
     def _on_webhook(self, webhook: Webhook) -> None:
         assert self.call_log is not None
-        if isinstance(webhook, CallEvent):
-            self.call_log.record_event(webhook.id, webhook.direction, webhook.stage, webhook.client,
-                                       webhook.extension, webhook.phone, webhook.when)
-        elif isinstance(webhook, CallHistory):
-            self.call_log.record_history(webhook.id, webhook.direction, webhook.result, webhook.duration,
-                                         webhook.provision, webhook.client, webhook.extension, webhook.phone,
-                                         webhook.when, webhook.record)
+        try:
+            if isinstance(webhook, CallEvent):
+                self.call_log.record_event(webhook.id, webhook.direction, webhook.stage, webhook.client,
+                                           webhook.extension, webhook.phone, webhook.when)
+            elif isinstance(webhook, CallHistory):
+                self.call_log.record_history(webhook.id, webhook.direction, webhook.result, webhook.duration,
+                                             webhook.provision, webhook.client, webhook.extension, webhook.phone,
+                                             webhook.when, webhook.record)
+        except Exception:  # the journal has it; the card must not be lost with the log row
+            log.exception("call log could not record %s %r", webhook.kind, webhook.id)
         if self.tracker is not None:
             self.tracker.handle(webhook)
 

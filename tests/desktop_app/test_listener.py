@@ -176,6 +176,24 @@ async def test_repeated_delivery_is_stored_and_handed_on_once(setup, profile):
     assert rec.webhooks[3].result is CampaignResult.INTERNAL_ERROR
 
 
+async def test_a_group_call_ringing_the_next_extension_is_news_not_a_repeat(setup, profile):
+    """The PBX rings a group one extension after another under one call id: the second
+    operator's card depends on that alerting being handed on."""
+    from desktop_app.call_tracker import CallTracker
+
+    _listener, http, rec = setup
+    tracker = CallTracker(extension="701", show_for="mine")
+    for extension in ("700", "701", "701"):
+        answer = await http.post("/event", headers=AUTH, json={**EVENT, "extension": extension})
+        assert answer.status_code == 200
+    assert answer.json() == {"status": "ok", "duplicate": True}  # the true repeat still is one
+    await settle()
+    assert [w.extension for w in rec.webhooks] == ["700", "701"]
+    for webhook in rec.webhooks:
+        tracker.handle(webhook)
+    assert [call.extension for call in tracker.calls] == ["701"]  # operator 701 gets a card
+
+
 async def test_delivery_follows_arrival_order(setup, profile):
     _listener, http, rec = setup
     posts = [http.post("/event", headers=AUTH, json={**EVENT, "id": f"c{i}"}) for i in range(30)]
@@ -192,6 +210,7 @@ async def test_delivery_follows_arrival_order(setup, profile):
         ("/event", {k: v for k, v in EVENT.items() if k != "stage"}, "stage"),
         ("/event", {k: v for k, v in EVENT.items() if k != "id"}, "id"),
         ("/history", {**HISTORY, "duration": "abc"}, "duration"),
+        ("/event", {**EVENT, "when": 1577836800000}, "when"),  # milliseconds, not seconds
         ("/history", {k: v for k, v in HISTORY.items() if k != "provision"}, "provision"),
         ("/client", {"client": "79991234567"}, "id"),
         ("/campaign/report", {k: v for k, v in REPORT.items() if k != "vars"}, "vars"),
