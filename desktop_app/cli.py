@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import sys
 from collections.abc import Sequence
 
@@ -60,16 +61,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_index(argv: list[str]) -> int | None:
+    """Where the command stands: the first argument that is neither an option nor its value."""
+    index = 0
+    while index < len(argv):
+        if argv[index] == "--profile":
+            index += 2
+        elif argv[index].startswith("-"):
+            index += 1
+        else:
+            return index
+    return None
+
+
 def parse(argv: Sequence[str]) -> argparse.Namespace:
-    """Parse ``argv``; a ``tel:``/``callto:`` URI anywhere becomes ``call NUMBER``."""
+    """Parse ``argv``; a ``tel:``/``callto:`` URI in the command's place means ``call URI``
+    (how desktops and browsers start a link handler)."""
     argv = list(argv)
-    uris = [a for a in argv if a.lower().startswith(URI_SCHEMES)]
-    if uris:
-        rest = [a for a in argv if a not in uris]
-        argv = rest + ["call", uris[0]]
     parser = build_parser()
-    if "simulator" in argv:
-        index = argv.index("simulator")
+    index = _command_index(argv)
+    if index is not None and argv[index].lower().startswith(URI_SCHEMES):
+        argv[index:index + 1] = ["call", argv[index]]
+    elif index is not None and argv[index] == "simulator":
         args = parser.parse_args(argv[: index + 1])
         args.simulator_args = argv[index + 1 :]
         return args
@@ -90,6 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(args)
     except UserError as exc:
+        print(f"gravitel-desk: {exc}", file=sys.stderr)
+        return 1
+    except (OSError, sqlite3.Error) as exc:  # an unusable profile folder or database
         print(f"gravitel-desk: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -197,3 +197,34 @@ async def test_unknown_employee_and_network_errors(tmp_path):
     code, _, err = await run_cli_async("--profile", str(tmp_path), "call", "79991234567",
                                        env_extra={"GRAVITEL_DESK_API_TOKEN": "cli-token"})
     assert code == 1 and "Cannot connect" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "command", "expected"),
+    [
+        (["sms", "79991234567", "Tel: 8 800 555-35-35"], "sms", "Tel: 8 800 555-35-35"),
+        (["call", "tel:+79991234567"], "call", "tel:+79991234567"),
+        (["call", "79991234567", "--clid", "tel:+74951112233"], "call", "79991234567"),
+        (["--profile", "tel:odd-folder", "tel:+79991234567"], "call", "tel:+79991234567"),
+    ],
+)
+def test_uris_are_recognised_only_in_the_command_place(argv, command, expected):
+    args = cli.parse(argv)
+    assert args.command == command
+    assert (args.text if command == "sms" else args.number) == expected
+
+
+def test_simulator_only_as_the_command():
+    args = cli.parse(["--profile", "simulator", "call", "79991234567"])
+    assert args.command == "call" and args.profile == "simulator"
+    args = cli.parse(["simulator", "--port", "0"])
+    assert args.command == "simulator" and args.simulator_args == ["--port", "0"]
+
+
+def test_an_unusable_profile_is_one_line_not_a_traceback(tmp_path):
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("x")
+    result = run_cli("--profile", str(not_a_folder), "call", "79991234567")
+    assert result.returncode == 1
+    assert result.stderr.startswith("gravitel-desk: ") and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
