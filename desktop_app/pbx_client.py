@@ -532,7 +532,7 @@ class PbxClient:
     def _parse(command: str, parser: Any, data: Any, *args: Any) -> Any:
         try:
             return parser(data, *args)
-        except PbxDataError as exc:
+        except (PbxDataError, ValueError, OverflowError) as exc:  # "²" as a number, a 400-digit balance
             raise _invalid_answer(command, 200, str(exc)) from None
 
     @staticmethod

@@ -108,16 +108,17 @@ class RecordingFetcher:
     def _checked_url(url: Any) -> httpx.URL:
         try:
             parsed = httpx.URL(str(url).strip())
-        except httpx.InvalidURL:
-            parsed = None
-        if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+            host = parsed.host  # decoded lazily: a host that is not valid IDNA raises here
+        except (httpx.InvalidURL, UnicodeError):
+            parsed, host = None, ""
+        if parsed is None or parsed.scheme not in ("http", "https") or not host:
             raise RecordingError(QT_TRANSLATE_NOOP("recordings", "Not a recording link: {url}"), url=str(url)[:200])
         return parsed
 
     def _next_hop(self, current: httpx.URL, location: str) -> httpx.URL:
         try:
             joined = str(current.join(location))
-        except httpx.InvalidURL:
+        except (httpx.InvalidURL, UnicodeError):
             joined = location
         return self._checked_url(joined)
 

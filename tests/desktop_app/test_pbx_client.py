@@ -445,8 +445,9 @@ async def test_invalid_answers(client, pbx, reply, reason):
     assert len(pbx.requests) == 1
 
 
-async def test_invalid_balance_answer(client, pbx):
-    pbx.reply = answer(200, [1, 2])
+@pytest.mark.parametrize("body", [[1, 2], {"balance": int("9" * 400), "credit": 0}])
+async def test_invalid_balance_answer(client, pbx, body):
+    pbx.reply = lambda request: Response(200, json.dumps(body).encode(), [("content-type", "application/json")])
     with pytest.raises(PbxInvalidResponse, match="cannot be read"):
         await client.balance()
 

@@ -247,3 +247,14 @@ async def test_unreachable_host(http, tmp_path):
     fetcher = RecordingFetcher(http, TOKEN, "https://api.invalid", [], tmp_path)
     with pytest.raises(RecordingError, match="Cannot download the recording from 127.0.0.1"):
         await fetcher.fetch(f"http://127.0.0.1:{port}/x.mp3")
+
+
+async def test_a_link_with_an_invalid_international_host_is_refused_in_words(tmp_path):
+    import httpx
+
+    from desktop_app.recordings import RecordingError, RecordingFetcher
+
+    async with httpx.AsyncClient() as http:
+        fetcher = RecordingFetcher(http, "tok-1234", "https://crm.aicall.ru", ["records.aicall.ru"], tmp_path)
+        with pytest.raises(RecordingError, match="Not a recording link"):
+            await fetcher.fetch("https://xn--a.ru/rec.mp3")
