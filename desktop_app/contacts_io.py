@@ -130,6 +130,10 @@ def _error(source: str, **args: object) -> UserError:
 
 # -- import -------------------------------------------------------------------------------
 
+# A line with this many Cyrillic letters in valid UTF-8 inside a Windows-1251 file means the
+# file mixes encodings (a cp1251 name like "Сёмин" can pair up by chance, two letters at most).
+_MIXED_MIN_LETTERS = 3
+
 # One transaction per batch: fast, and another writer waits for one batch (~0.1 s), not the file.
 IMPORT_BATCH_ROWS = 1000
 
@@ -219,6 +223,13 @@ def _sniff_file(path: Path) -> tuple[str, str]:
                 # Strict UTF-8 over the whole file; anything else from Excel here is cp1251.
                 encoding = "utf-8-sig" if _decodes(stream, "utf-8") else "cp1251"
                 stream.seek(0)
+                if encoding == "cp1251" and (line := _utf8_line(stream)) is not None:
+                    # Rows pasted together from two files: read as cp1251, the UTF-8 ones
+                    # would be stored as mojibake ("РџС‘С‚СЂ").
+                    raise _error(QT_TRANSLATE_NOOP(
+                        "contacts_io", "{file} mixes UTF-8 and Windows-1251 text (UTF-8 on line {line}); "
+                        "save it again in one encoding"), file=path.name, line=line)
+                stream.seek(0)
                 if encoding == "cp1251" and not _decodes(stream, "cp1251"):
                     raise _unknown_encoding(path)
     except IsADirectoryError as exc:
@@ -234,6 +245,19 @@ def _sniff_file(path: Path) -> tuple[str, str]:
     if not sample.strip("\ufeff \t\r\n"):
         raise _error(QT_TRANSLATE_NOOP("contacts_io", "{file} is empty"), file=path.name)
     return encoding, sample
+
+
+def _utf8_line(stream: io.BufferedIOBase) -> int | None:
+    """The first line that is UTF-8 with Cyrillic in it. A Windows-1251 line almost never
+    is: every one of its letters would have to pair up into a valid UTF-8 sequence."""
+    for number, raw in enumerate(stream, start=1):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if sum("\u0400" <= ch <= "\u04ff" for ch in text) >= _MIXED_MIN_LETTERS:
+            return number
+    return None
 
 
 def _decodes(stream: io.BufferedIOBase, encoding: str) -> bool:
@@ -273,18 +297,22 @@ def _csv_rows(stream: io.TextIOBase, file_name: str) -> Iterator[Row]:
         stripped = header_line.strip().lstrip("\ufeff")
         if not stripped:
             continue
-        # Excel's own hint line, "sep=;", precedes the header.
-        if stripped.lower().startswith("sep=") and len(stripped) == 5 and delimiter is None:
-            delimiter = stripped[4]
+        # Excel's own hint line, "sep=;", precedes the header (the separator may be a tab).
+        hint = header_line.rstrip("\r\n").lstrip("\ufeff")
+        if hint.lower().startswith("sep=") and len(hint) == 5 and delimiter is None:
+            delimiter = hint[4]
             continue
         break
     else:
         raise _error(QT_TRANSLATE_NOOP("contacts_io", "{file} is empty"), file=file_name)
     header_line = header_line.lstrip("\ufeff")
-    if delimiter is None:
-        delimiter = _pick_delimiter(header_line)
-    reader = csv.reader(itertools.chain([header_line], lines), delimiter=delimiter)
-    header = next(reader)
+    try:
+        if delimiter is None:
+            delimiter = _pick_delimiter(header_line)
+        reader = csv.reader(itertools.chain([header_line], lines), delimiter=delimiter)
+        header = next(reader)
+    except csv.Error as exc:  # e.g. a header cell longer than the csv module allows
+        raise _error(QT_TRANSLATE_NOOP("contacts_io", "Broken CSV: {reason}"), reason=str(exc)) from exc
     columns = [_column_field(cell) for cell in header]
     if "phone" not in columns:
         raise _error(

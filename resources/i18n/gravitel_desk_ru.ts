@@ -1409,6 +1409,10 @@
         <translation>Файл {file} пуст</translation>
     </message>
     <message>
+        <source>{file} mixes UTF-8 and Windows-1251 text (UTF-8 on line {line}); save it again in one encoding</source>
+        <translation>В файле {file} смешаны кодировки UTF-8 и Windows-1251 (UTF-8 в строке {line}); сохраните его заново в одной кодировке</translation>
+    </message>
+    <message>
         <source>{file} is a folder, not a file</source>
         <translation>{file} — это папка, а не файл</translation>
     </message>

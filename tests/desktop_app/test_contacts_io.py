@@ -378,3 +378,52 @@ def test_missing_and_unreadable_files(directory, tmp_path):
     with pytest.raises(UserError) as caught:
         import_file(directory, tmp_path)
     assert "is a folder" in str(caught.value)
+
+
+def test_a_file_mixing_utf8_and_cp1251_is_refused_not_stored_as_mojibake(tmp_path):
+    from desktop_app.contacts import ContactDirectory
+    from desktop_app.contacts_io import import_file
+    from desktop_app.texts import UserError
+
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(
+        "Имя;Телефон\nИванов Иван;89991234567\n".encode("utf-8") + "Петров Пётр;89161112233\n".encode("cp1251")
+    )
+    with ContactDirectory(tmp_path / "db.sqlite3") as directory:
+        with pytest.raises(UserError, match="mixes UTF-8 and Windows-1251.*line 1"):
+            import_file(directory, path)
+        assert directory.count() == 0
+
+
+def test_cp1251_names_that_pair_up_as_utf8_by_chance_still_import(tmp_path):
+    from desktop_app.contacts import ContactDirectory
+    from desktop_app.contacts_io import import_file
+
+    path = tmp_path / "cp1251.csv"
+    path.write_bytes("Имя;Телефон\nСёмин;89991234567\nПётр;89161112233\n".encode("cp1251"))
+    with ContactDirectory(tmp_path / "db.sqlite3") as directory:
+        report = import_file(directory, path)
+        assert report.added == 2
+        assert {c.name for c in directory} == {"Сёмин", "Пётр"}
+
+
+def test_excel_sep_hint_with_a_tab(tmp_path):
+    from desktop_app.contacts import ContactDirectory
+    from desktop_app.contacts_io import import_file
+
+    path = tmp_path / "tab.csv"
+    path.write_text("sep=\t\nName\tPhone\nIvan\t+79991234567\n", encoding="utf-8")
+    with ContactDirectory(tmp_path / "db.sqlite3") as directory:
+        assert import_file(directory, path).added == 1
+
+
+def test_a_header_the_csv_module_cannot_read_is_an_error_in_words(tmp_path):
+    from desktop_app.contacts import ContactDirectory
+    from desktop_app.contacts_io import import_file
+    from desktop_app.texts import UserError
+
+    path = tmp_path / "huge.csv"
+    path.write_text('Name;"' + "x" * 200_000 + '"\n', encoding="utf-8")
+    with ContactDirectory(tmp_path / "db.sqlite3") as directory:
+        with pytest.raises(UserError, match="Broken CSV"):
+            import_file(directory, path)
