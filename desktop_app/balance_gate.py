@@ -3,20 +3,28 @@
 Every request that may have reached the PBX starts the window, failed ones included (a
 429 too): the PBX counts what it receives, not what succeeded. Inside the window the
 last balance is served from memory with its age. Concurrent callers share one request.
+With a ``state_file`` the window and the last balance survive a restart of the app, so
+starting it twice within the window does not ask twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import math
+import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 from desktop_app.pbx_client import PbxRateLimited
 from desktop_app.pbx_types import Balance
 from desktop_app.texts import QT_TRANSLATE_NOOP, Text, UserError
+
+log = logging.getLogger(__name__)
 
 DEFAULT_WINDOW = 600.0
 
@@ -68,7 +76,7 @@ class BalanceGate:
 
     def __init__(self, client_fetch: Callable[[], Awaitable[Balance]], window: float = DEFAULT_WINDOW,
                  clock: Callable[[], float] = time.monotonic,
-                 wall_clock: Callable[[], datetime] = _utc_now) -> None:
+                 wall_clock: Callable[[], datetime] = _utc_now, state_file: Path | None = None) -> None:
         if window <= 0:
             raise ValueError("window must be positive")
         self._fetch = client_fetch
@@ -81,6 +89,9 @@ class BalanceGate:
         self._next_allowed: float | None = None  # monotonic time of the next permitted request
         self._last_rate_limited = False
         self._inflight: asyncio.Future[BalanceReading] | None = None
+        self._state_file = state_file
+        if state_file is not None:
+            self._load()
 
     @property
     def window(self) -> float:
@@ -129,13 +140,52 @@ class BalanceGate:
             if getattr(exc, "reached_pbx", True):
                 self._close_window(self._window, rate_limited=False)
             raise
-        self._close_window(self._window, rate_limited=False)
         self._balance = balance
         self._fetched_mono = self._clock()
         self._fetched_at = self._wall_clock()
+        self._close_window(self._window, rate_limited=False)
         return BalanceReading(balance, self._fetched_at, 0.0, False, self.next_request_in())
 
     def _close_window(self, seconds: float, *, rate_limited: bool) -> None:
         # Counted from the answer, not the sending: the PBX saw the request no later than that.
         self._next_allowed = self._clock() + seconds
         self._last_rate_limited = rate_limited
+        self._save()
+
+    # -- across restarts -------------------------------------------------------------------
+
+    def _save(self) -> None:
+        if self._state_file is None:
+            return
+        now = self._wall_clock().timestamp()
+        state = {
+            "next_allowed": now + self.next_request_in(),
+            "rate_limited": self._last_rate_limited,
+            "balance": None if self._balance is None else {"balance": self._balance.balance,
+                                                          "credit": self._balance.credit},
+            "fetched_at": None if self._fetched_at is None else self._fetched_at.timestamp(),
+        }
+        temporary = self._state_file.with_suffix(".tmp")
+        try:
+            temporary.write_text(json.dumps(state), encoding="utf-8")
+            os.replace(temporary, self._state_file)
+        except OSError as exc:  # the limit still holds for this run
+            log.warning("cannot keep the balance window in %s: %s", self._state_file, exc)
+
+    def _load(self) -> None:
+        assert self._state_file is not None
+        try:
+            state = json.loads(self._state_file.read_text(encoding="utf-8"))
+            now = self._wall_clock().timestamp()
+            remaining = float(state["next_allowed"]) - now
+            if remaining > 0:
+                self._next_allowed = self._clock() + min(remaining, self._window * 2)
+                self._last_rate_limited = bool(state.get("rate_limited"))
+            if state.get("balance") is not None and state.get("fetched_at") is not None:
+                self._balance = Balance(float(state["balance"]["balance"]), float(state["balance"]["credit"]))
+                self._fetched_at = datetime.fromtimestamp(float(state["fetched_at"]), timezone.utc)
+                self._fetched_mono = self._clock() - max(0.0, now - float(state["fetched_at"]))
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("ignoring unreadable %s: %s", self._state_file, exc)

@@ -199,8 +199,8 @@ class Desk(QObject):
         self.settings_window = SettingsWindow(self.profile, self.settings, self.window_state)
         self.settings_window.settings_saved.connect(self._on_settings_saved)
         self.settings_window.tokens_changed.connect(self._on_tokens_changed)
-        self.balance = BalanceMonitor(BalanceGate(lambda: self.pbx_client().balance()),
-                                      self.settings.ui.balance_warn_below)
+        gate = BalanceGate(lambda: self.pbx_client().balance(), state_file=self.profile.root / "balance.json")
+        self.balance = BalanceMonitor(gate, self.settings.ui.balance_warn_below)
         self.balance.changed.connect(lambda: self.status.update(balance=self.balance.text))
         self.tray.status_window.add_widget(BalanceLabel(self.balance))
         self.history = HistoryWindow(self.pbx_client, self.recording_fetcher, contacts=self.contacts,

@@ -248,3 +248,37 @@ async def test_with_the_real_client_a_429_is_one_request(clocks):
             assert reading.balance == Balance(1234.56, 0.0) and len(requests) == 2
     finally:
         await server.close()
+
+
+async def test_the_window_and_the_balance_survive_a_restart(tmp_path):
+    from desktop_app.balance_gate import BalanceGate
+    from desktop_app.pbx_types import Balance
+
+    asked = []
+
+    async def fetch():
+        asked.append(1)
+        return Balance(1234.56, 0.0)
+
+    state = tmp_path / "balance.json"
+    first = BalanceGate(fetch, window=600, state_file=state)
+    reading = await first.get()
+    assert not reading.from_cache and len(asked) == 1
+    second = BalanceGate(fetch, window=600, state_file=state)  # the app started again
+    again = await second.get()
+    assert again.from_cache and again.balance == Balance(1234.56, 0.0) and len(asked) == 1
+    assert 0 < second.next_request_in() <= 600
+
+
+async def test_an_unreadable_state_file_is_ignored(tmp_path):
+    from desktop_app.balance_gate import BalanceGate
+    from desktop_app.pbx_types import Balance
+
+    state = tmp_path / "balance.json"
+    state.write_text("{not json")
+
+    async def fetch():
+        return Balance(1.0, 0.0)
+
+    gate = BalanceGate(fetch, state_file=state)
+    assert not (await gate.get()).from_cache
