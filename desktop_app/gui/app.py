@@ -108,6 +108,7 @@ class Desk(QObject):
         self.missed: MissedCalls | None = None
         self._tasks: set[asyncio.Task] = set()
         self._listener_lock = asyncio.Lock()
+        self._cached_api_token: str | None = None
 
     def request_quit(self) -> None:
         self._quit.set()
@@ -286,16 +287,22 @@ class Desk(QObject):
 
     # -- the PBX -------------------------------------------------------------------------
 
+    def _api_token(self) -> str:
+        """The api token, read from the keyring once and again only when tokens change: a
+        keyring that prompts or stalls must not do so on every request of the GUI thread."""
+        if self._cached_api_token is None:
+            self._cached_api_token = secret_store.get_token(self.profile, "api") or ""
+        return self._cached_api_token
+
     def pbx_client(self) -> PbxClient:
         """A client for the current settings and token; a UserError says what is missing."""
         assert self.http is not None
-        token = secret_store.get_token(self.profile, "api") or ""
-        return PbxClient.from_settings(self.http, self.settings, token)
+        return PbxClient.from_settings(self.http, self.settings, self._api_token())
 
     def recording_fetcher(self) -> RecordingFetcher:
         assert self.http is not None
-        token = secret_store.get_token(self.profile, "api")
-        return RecordingFetcher.from_settings(self.http, self.settings, token, self.profile.recordings_dir)
+        return RecordingFetcher.from_settings(self.http, self.settings, self._api_token() or None,
+                                              self.profile.recordings_dir)
 
     def _refresh_pbx_status(self) -> None:
         try:
@@ -380,6 +387,7 @@ class Desk(QObject):
 
     @Slot()
     def _on_tokens_changed(self) -> None:
+        self._cached_api_token = None
         self._pbx_account_changed()
         self._restart_listener()
 

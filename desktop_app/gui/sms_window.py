@@ -172,9 +172,10 @@ class SmsWindow(QWidget):
     # -- the request ------------------------------------------------------------------
 
     async def _send_from_fields(self) -> None:
-        ok, _message = await self.send(self.number.text(), self.text.toPlainText())
-        if ok:
-            self.text.clear()  # a second Send would send it again
+        text = self.text.toPlainText()
+        ok, _message = await self.send(self.number.text(), text)
+        if ok and self.text.toPlainText() == text:
+            self.text.clear()  # a second Send would send it again; a text typed meanwhile stays
 
     async def _send(self, raw: str, text: str) -> str:
         if not raw.strip():

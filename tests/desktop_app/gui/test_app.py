@@ -245,3 +245,20 @@ async def test_a_failed_call_without_tray_notifications_opens_the_dial_window(pr
     finally:
         desk.request_quit()
         await asyncio.wait_for(task, 10)
+
+
+async def test_a_token_saved_in_settings_applies_at_once(profile, memory_keyring):
+    settings = Settings()
+    settings.pbx.domain = "office.aicall.ru"
+    desk = Desk(profile, settings)
+    task = asyncio.ensure_future(desk.run())
+    await asyncio.wait_for(desk.started.wait(), 10)
+    try:
+        assert "token" in desk.status.lines.pbx  # no api token yet
+        desk.settings_window.api_token.field.setText("fresh-api-token")
+        desk.settings_window.api_token.save()
+        assert desk.status.lines.pbx == "office.aicall.ru"
+        assert desk.pbx_client().domain == "office.aicall.ru"
+    finally:
+        desk.request_quit()
+        await asyncio.wait_for(task, 10)
