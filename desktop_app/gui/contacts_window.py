@@ -327,7 +327,7 @@ class ContactsWindow(QWidget):
         header.setHighlightSections(False)
         header.setStretchLastSection(True)
         char = self.fontMetrics().averageCharWidth()
-        for column, chars in ((NAME, 34), (COMPANY, 24), (PHONES, 20), (MANAGER, 26)):
+        for column, chars in ((NAME, 34), (COMPANY, 30), (PHONES, 20), (MANAGER, 32)):
             header.resizeSection(column, chars * char)
         self.table.doubleClicked.connect(lambda _index: self.edit_selected())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
