@@ -321,6 +321,11 @@ class ContactDirectory:
         ]
         return self._load(ids)
 
+    def name_for(self, raw: str) -> str:
+        """What to call whoever has this number: the first contact's title ("" when none)."""
+        found = self.find_by_number(raw)
+        return found[0].title if found else ""
+
     def client_answer(self, raw_number: str | None) -> dict[str, str]:
         """The ``/client`` answer (CONTRACT §5): ``{"name": ..., "manager": ...}``.
 

@@ -219,8 +219,7 @@ class Desk(QObject):
         assert self.contacts is not None
         contacts = self.contacts
         self.tracker = CallTracker.from_settings(self.settings)
-        self.missed = MissedCalls(lambda number: next((c.title for c in contacts.find_by_number(number)), ""),
-                                  parent=self)
+        self.missed = MissedCalls(contacts.name_for, parent=self)
         self.missed.track(self.tracker)
         self.missed.changed.connect(lambda: self.tray.set_missed_count(self.missed.unseen))
         self.tracker.on_missed.append(self._notify_missed)

@@ -229,10 +229,7 @@ class DialWindow(QWidget):
         return await self._pbx().numbers()
 
     def _contact_name(self, number: str) -> str:
-        if self._contacts is None:
-            return ""
-        found = self._contacts.find_by_number(number)
-        return found[0].title if found else ""
+        return self._contacts.name_for(number) if self._contacts is not None else ""
 
     # -- slots ---------------------------------------------------------------------------
 

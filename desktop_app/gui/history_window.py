@@ -497,10 +497,7 @@ class HistoryWindow(QWidget):
                 if local_matches(call, start, end, request.type, end_inclusive=inclusive)]
 
     def _contact_name(self, number: str) -> str:
-        if self._contacts is None:
-            return ""
-        found = self._contacts.find_by_number(number)
-        return found[0].title if found else ""
+        return self._contacts.name_for(number) if self._contacts is not None else ""
 
     @Slot(bool)
     def _on_load_busy(self, busy: bool) -> None:

@@ -90,11 +90,7 @@ def recent_numbers(call_log: CallLog | None, contacts: ContactDirectory | None, 
             continue
         if wanted is not None and not wanted(number):
             continue
-        name = ""
-        if contacts is not None:
-            known = contacts.find_by_number(number)
-            name = known[0].title if known else ""
-        seen[number] = name
+        seen[number] = contacts.name_for(number) if contacts is not None else ""
         if len(seen) >= limit:
             break
     return list(seen.items())

@@ -191,10 +191,7 @@ class SmsWindow(QWidget):
         return self.tr("SMS sent to {number}.").format(number=shown)
 
     def _contact_name(self, number: str) -> str:
-        if self._contacts is None:
-            return ""
-        found = self._contacts.find_by_number(number)
-        return found[0].title if found else ""
+        return self._contacts.name_for(number) if self._contacts is not None else ""
 
     # -- slots ---------------------------------------------------------------------------
 

@@ -319,3 +319,13 @@ def test_numbers_outside_russia_match_in_the_pbx_form(directory):
     with pytest.raises(InvalidNumber) as caught:
         normal_form("999999999999999999")
     assert caught.value.raw == "999999999999999999"
+
+
+def test_name_for_a_number_in_any_form(tmp_path):
+    from desktop_app.contacts import Contact, ContactDirectory
+
+    with ContactDirectory(tmp_path / "db.sqlite3") as directory:
+        directory.add(Contact(company="ООО «Ромашка»", phones=("79991234567",)))
+        assert directory.name_for("8 (999) 123-45-67") == "ООО «Ромашка»"
+        assert directory.name_for("79160000000") == ""
+        assert directory.name_for("not a number") == ""
