@@ -217,9 +217,8 @@ class Desk(QObject):
 
     def _build_cards(self) -> None:
         assert self.contacts is not None
-        contacts = self.contacts
         self.tracker = CallTracker.from_settings(self.settings)
-        self.missed = MissedCalls(contacts.name_for, parent=self)
+        self.missed = MissedCalls(self.contacts.name_for, parent=self)
         self.missed.track(self.tracker)
         self.missed.changed.connect(lambda: self.tray.set_missed_count(self.missed.unseen))
         self.tracker.on_missed.append(self._notify_missed)

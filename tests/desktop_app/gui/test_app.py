@@ -1,4 +1,5 @@
 import asyncio
+import contextlib
 import json
 import subprocess
 import sys
@@ -22,15 +23,23 @@ async def second_start(profile, *argv):
     return json.loads(result.stdout)
 
 
-async def start_desk(profile, **kwargs):
-    desk = Desk(profile, Settings(), **kwargs)
+@contextlib.asynccontextmanager
+async def running_desk(profile, settings, **kwargs):
+    """A desk running on this test's loop; it must quit cleanly at the end."""
+    desk = Desk(profile, settings, **kwargs)
     task = asyncio.ensure_future(desk.run())
     await asyncio.wait_for(desk.started.wait(), 10)
-    return desk, task
+    try:
+        yield desk
+    finally:
+        desk.request_quit()
+        assert await asyncio.wait_for(task, 10) == 0
 
 
 async def test_desk_starts_shows_itself_and_quits_cleanly(profile):
-    desk, task = await start_desk(profile)
+    desk = Desk(profile, Settings())
+    task = asyncio.ensure_future(desk.run())
+    await asyncio.wait_for(desk.started.wait(), 10)
     assert desk.tray.status_window.isVisible()  # offscreen has no tray: the window shows instead
     window = desk.tray.status_window
     desk.request_quit()
@@ -41,17 +50,13 @@ async def test_desk_starts_shows_itself_and_quits_cleanly(profile):
 
 
 async def test_second_start_is_handed_to_the_first(profile):
-    desk, task = await start_desk(profile)
-    try:
+    async with running_desk(profile, Settings()) as desk:
         desk.tray.status_window.hide()
         reply = await second_start(profile, "show")
         assert reply == {"v": 1, "ok": True, "message": ""}
         assert desk.tray.status_window.isVisible()
         reply = await second_start(profile, "dance")
         assert reply["ok"] is False and "dance" in reply["message"]
-    finally:
-        desk.request_quit()
-        await asyncio.wait_for(task, 10)
 
 
 async def wait_until(predicate, timeout=10.0):
@@ -62,14 +67,10 @@ async def wait_until(predicate, timeout=10.0):
 
 
 async def test_without_crm_token_the_listener_says_why(profile, memory_keyring):
-    desk, task = await start_desk(profile)
-    try:
+    async with running_desk(profile, Settings()) as desk:
         assert desk.listener is not None and not desk.listener.state.running
         assert "gravitel-desk token set crm" in desk.status.lines.listener
         assert "domain is not set" in desk.status.lines.pbx
-    finally:
-        desk.request_quit()
-        await asyncio.wait_for(task, 10)
 
 
 async def test_webhooks_reach_the_call_log(profile, memory_keyring):
@@ -80,10 +81,7 @@ async def test_webhooks_reach_the_call_log(profile, memory_keyring):
     secret_store.set_token(profile, "crm", "crm-secret-1")
     settings = Settings()
     settings.listener.port = 0
-    desk = Desk(profile, settings)
-    task = asyncio.ensure_future(desk.run())
-    await asyncio.wait_for(desk.started.wait(), 10)
-    try:
+    async with running_desk(profile, settings) as desk:
         assert desk.listener.state.running
         assert desk.status.lines.listener_url == desk.listener.url
         async with httpx.AsyncClient() as client:
@@ -94,19 +92,13 @@ async def test_webhooks_reach_the_call_log(profile, memory_keyring):
         await wait_until(lambda: desk.call_log.get("c1") is not None)
         assert "1 webhooks, the last at " in desk.status.lines.listener  # the tray tooltip's line
         assert desk.call_log.last_calls("8 999 123-45-67")[0].call_id == "c1"
-    finally:
-        desk.request_quit()
-        await asyncio.wait_for(task, 10)
 
 
 async def test_demo_desk_talks_to_its_simulator(profile, monkeypatch):
     from desktop_app.demo import Demo
 
     monkeypatch.setattr("desktop_app.demo.FIRST_RING_S", 0.05)
-    desk = Desk(profile, Settings(), demo=Demo(profile))
-    task = asyncio.ensure_future(desk.run())
-    await asyncio.wait_for(desk.started.wait(), 10)
-    try:
+    async with running_desk(profile, Settings(), demo=Demo(profile)) as desk:
         assert desk.status.lines.pbx == "demo.aicall.ru" and desk.listener.state.running
         assert desk.contacts.count() > 0
         await wait_until(lambda: desk.call_log.count() > 0)
@@ -122,19 +114,13 @@ async def test_demo_desk_talks_to_its_simulator(profile, monkeypatch):
         assert ok, message
         ok, message = await desk.handle_command(["call", "not-a-number"])
         assert not ok and "not-a-number" in message
-    finally:
-        desk.request_quit()
-        await asyncio.wait_for(task, 10)
 
 
 async def test_tel_link_from_a_second_process_is_called_by_the_running_desk(profile, monkeypatch):
     from desktop_app.demo import Demo
 
     monkeypatch.setattr("desktop_app.demo.FIRST_RING_S", 3600)  # keep the simulator quiet
-    desk = Desk(profile, Settings(), demo=Demo(profile))
-    task = asyncio.ensure_future(desk.run())
-    await asyncio.wait_for(desk.started.wait(), 10)
-    try:
+    async with running_desk(profile, Settings(), demo=Demo(profile)) as desk:
         result = await asyncio.to_thread(
             subprocess.run, [sys.executable, "-m", "desktop_app", "--profile", str(profile.root), "tel:+7-916-111-22-33"],
             capture_output=True, text=True, timeout=60,
@@ -147,9 +133,6 @@ async def test_tel_link_from_a_second_process_is_called_by_the_running_desk(prof
             capture_output=True, text=True, timeout=60,
         )
         assert result.returncode == 1 and "garbage" in result.stderr
-    finally:
-        desk.request_quit()
-        await asyncio.wait_for(task, 10)
 
 
 async def test_low_balance_is_shown_in_the_warning_colour(profile, monkeypatch):
@@ -158,10 +141,7 @@ async def test_low_balance_is_shown_in_the_warning_colour(profile, monkeypatch):
 
     monkeypatch.setattr("desktop_app.demo.FIRST_RING_S", 3600)
     settings = Settings()
-    desk = Desk(profile, settings, demo=Demo(profile))
-    task = asyncio.ensure_future(desk.run())
-    await asyncio.wait_for(desk.started.wait(), 10)
-    try:
+    async with running_desk(profile, settings, demo=Demo(profile)) as desk:
         await wait_until(lambda: bool(desk.status.lines.balance))
         label = desk.tray.status_window.findChild(BalanceLabel)
         assert label is not None and label.isVisible()
@@ -170,9 +150,6 @@ async def test_low_balance_is_shown_in_the_warning_colour(profile, monkeypatch):
         assert "color" not in label.styleSheet()  # 1234.56 is above the default 500
         desk.balance.warn_below = 5000
         await wait_until(lambda: "color" in label.styleSheet())
-    finally:
-        desk.request_quit()
-        await asyncio.wait_for(task, 10)
 
 
 async def test_two_quick_saves_leave_one_listener(profile, memory_keyring):
@@ -183,10 +160,7 @@ async def test_two_quick_saves_leave_one_listener(profile, memory_keyring):
     secret_store.set_token(profile, "crm", "crm-secret-2")
     settings = Settings()
     settings.listener.port = 0
-    desk = Desk(profile, settings)
-    task = asyncio.ensure_future(desk.run())
-    await asyncio.wait_for(desk.started.wait(), 10)
-    try:
+    async with running_desk(profile, settings) as desk:
         first = desk.listener
         window = desk.settings_window
         window.path_prefix.setText("/gravitel")
@@ -203,9 +177,6 @@ async def test_two_quick_saves_leave_one_listener(profile, memory_keyring):
         window.save()  # nothing of the listener changed: it is not restarted
         await asyncio.sleep(0.1)
         assert desk.listener is current and current.state.running
-    finally:
-        desk.request_quit()
-        await asyncio.wait_for(task, 10)
 
 
 async def test_quit_does_not_wait_for_an_unanswered_question(profile, monkeypatch):
@@ -234,31 +205,19 @@ async def test_a_broken_database_is_explained_not_a_traceback(profile):
 
 
 async def test_a_failed_call_without_tray_notifications_opens_the_dial_window(profile, memory_keyring):
-    desk = Desk(profile, Settings())
-    task = asyncio.ensure_future(desk.run())
-    await asyncio.wait_for(desk.started.wait(), 10)
-    try:
+    async with running_desk(profile, Settings()) as desk:
         assert not desk.tray.can_notify
         ok, message = await desk.place_call("79991234567")
         assert not ok and "extension" in message
         assert desk.dial.isVisible() and message in desk.dial.result.text()
-    finally:
-        desk.request_quit()
-        await asyncio.wait_for(task, 10)
 
 
 async def test_a_token_saved_in_settings_applies_at_once(profile, memory_keyring):
     settings = Settings()
     settings.pbx.domain = "office.aicall.ru"
-    desk = Desk(profile, settings)
-    task = asyncio.ensure_future(desk.run())
-    await asyncio.wait_for(desk.started.wait(), 10)
-    try:
+    async with running_desk(profile, settings) as desk:
         assert "token" in desk.status.lines.pbx  # no api token yet
         desk.settings_window.api_token.field.setText("fresh-api-token")
         desk.settings_window.api_token.save()
         assert desk.status.lines.pbx == "office.aicall.ru"
         assert desk.pbx_client().domain == "office.aicall.ru"
-    finally:
-        desk.request_quit()
-        await asyncio.wait_for(task, 10)
