@@ -1,13 +1,11 @@
 """The balance monitor against the simulator over real HTTP."""
 
-import asyncio
 
 import pytest
 from PySide6.QtCore import QLocale
 
 from desktop_app.balance_gate import BalanceGate
 from desktop_app.gui.balance_view import BalanceLabel, BalanceMonitor, money
-from desktop_app.http_server import HttpServer, Request, Response
 from desktop_app.pbx_client import PbxClient
 from desktop_app.simulator import Delays, Simulator
 
@@ -152,25 +150,9 @@ async def test_credit_is_in_the_tooltip(sim, make_monitor):
     assert monitor.tooltip.splitlines()[1] == "Credit: ₽300.00"
 
 
-class SlowPbx:
-    def __init__(self) -> None:
-        self.arrived = asyncio.Event()
-        self.release = asyncio.Event()
-        self.server = HttpServer(self.handle)
-
-    async def handle(self, request: Request) -> Response:
-        self.arrived.set()
-        await self.release.wait()
-        return Response.json(200, {"balance": 1, "credit": 0})
-
-
 @pytest.fixture
-async def slow_pbx(http):
-    pbx = SlowPbx()
-    await pbx.server.start()
-    yield pbx
-    pbx.release.set()
-    await pbx.server.close()
+async def slow_pbx(slow_pbx_answering):
+    return await slow_pbx_answering({"balance": 1, "credit": 0})
 
 
 async def test_slow_pbx_does_not_block_and_close_stops_it(slow_pbx, http, make_monitor):

@@ -14,8 +14,7 @@ from shiboken6 import isValid
 from desktop_app.contacts import Contact, ContactDirectory
 from desktop_app.gui.contacts_window import PHONES, ContactsWindow, read_page
 from desktop_app.gui.window_state import WindowState
-from desktop_app.pbx_client import PbxClient, PbxNotConfigured, make_http_client
-from desktop_app.simulator import Delays, Simulator
+from desktop_app.pbx_client import PbxClient, PbxNotConfigured
 from desktop_app.simulator.data import CLIENTS
 from desktop_app.texts import QT_TRANSLATE_NOOP, Text
 
@@ -278,21 +277,6 @@ async def test_call_and_sms_take_the_first_number(make_window, directory):
 
 
 # -- employees from the PBX ---------------------------------------------------------------------
-
-
-@pytest.fixture
-async def http():
-    client = make_http_client()
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-async def sim(http):
-    simulator = Simulator(domain=DOMAIN, token=TOKEN, delays=Delays.none(), seed=5)
-    await simulator.start()
-    yield simulator
-    await simulator.close()
 
 
 async def test_manager_names_come_from_the_pbx(sim, http, make_window):

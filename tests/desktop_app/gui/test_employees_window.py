@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QMessageBox
 
 from desktop_app.gui.employees_window import EmployeesWindow
 from desktop_app.gui.window_state import WindowState
-from desktop_app.http_server import HttpServer, Request, Response
 from desktop_app.pbx_client import PbxClient
 
 DOMAIN = "test.aicall.ru"  # as in conftest.py
@@ -176,25 +175,9 @@ async def test_selection_is_kept_across_refresh_and_filter_finds(pbx, make_windo
     assert len(column(window.employees, 0)) == 12
 
 
-class SlowPbx:
-    def __init__(self) -> None:
-        self.arrived = asyncio.Event()
-        self.release = asyncio.Event()
-        self.server = HttpServer(self.handle)
-
-    async def handle(self, request: Request) -> Response:
-        self.arrived.set()
-        await self.release.wait()
-        return Response.json(200, [])
-
-
 @pytest.fixture
-async def slow_pbx(http):
-    pbx = SlowPbx()
-    await pbx.server.start()
-    yield pbx
-    pbx.release.set()
-    await pbx.server.close()
+async def slow_pbx(slow_pbx_answering):
+    return await slow_pbx_answering([])
 
 
 async def test_slow_pbx_can_be_cancelled_and_esc_closes(slow_pbx, http, make_window):

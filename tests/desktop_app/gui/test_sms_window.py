@@ -1,6 +1,5 @@
 """The SMS window against the simulator over real HTTP."""
 
-import asyncio
 
 import pytest
 from gui_helpers import shown_active, type_text
@@ -10,7 +9,6 @@ from PySide6.QtTest import QTest
 from desktop_app.contacts import Contact
 from desktop_app.gui.sms_window import SmsWindow, template_label
 from desktop_app.gui.window_state import WindowState
-from desktop_app.http_server import HttpServer, Request, Response
 from desktop_app.pbx_client import PbxClient
 from desktop_app.settings import Settings
 
@@ -149,25 +147,9 @@ async def test_keyboard_enter_moves_on_ctrl_enter_sends_esc_closes(sim, pbx, mak
     assert not window.isVisible()
 
 
-class SlowPbx:
-    def __init__(self) -> None:
-        self.arrived = asyncio.Event()
-        self.release = asyncio.Event()
-        self.server = HttpServer(self.handle)
-
-    async def handle(self, request: Request) -> Response:
-        self.arrived.set()
-        await self.release.wait()
-        return Response.json(200, {})
-
-
 @pytest.fixture
-async def slow_pbx(http):
-    pbx = SlowPbx()
-    await pbx.server.start()
-    yield pbx
-    pbx.release.set()
-    await pbx.server.close()
+async def slow_pbx(slow_pbx_answering):
+    return await slow_pbx_answering({})
 
 
 async def test_slow_pbx_can_be_cancelled(slow_pbx, http, make_window):
