@@ -1,6 +1,5 @@
 """The SMS window against the simulator over real HTTP."""
 
-
 import pytest
 from gui_helpers import shown_active, type_text
 from PySide6.QtCore import Qt
