@@ -27,8 +27,8 @@ if __package__ in (None, ""):
 
 from bench_contacts import _forms, fill_directory  # noqa: E402
 
-from desktop_app.contacts import ContactDirectory  # noqa: E402
-from desktop_app.listener import Listener  # noqa: E402
+from desktop_app.contacts.directory import ContactDirectory  # noqa: E402
+from desktop_app.webhooks.listener import Listener  # noqa: E402
 
 TOKEN = "bench-crm-token"
 WARMUP = 200

@@ -85,8 +85,8 @@ def _run(args: argparse.Namespace, app, db: Path) -> list[str]:
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QTableView
 
-    from desktop_app.contacts import Contact, ContactDirectory
-    from desktop_app.gui.history_model import (
+    from desktop_app.contacts.directory import Contact, ContactDirectory
+    from desktop_app.gui.windows.history_model import (
         COLUMN_COUNT,
         HistoryFilterProxy,
         HistoryModel,
@@ -94,8 +94,8 @@ def _run(args: argparse.Namespace, app, db: Path) -> list[str]:
         merge_rows,
         time_format,
     )
-    from desktop_app.gui.history_window import write_csv
-    from desktop_app.pbx_types import CallRecord, HistoryType
+    from desktop_app.gui.windows.history_window import write_csv
+    from desktop_app.pbx.types import CallRecord, HistoryType
 
     rng = random.Random(7)
     numbers = [f"79{value:09d}" for value in rng.sample(range(10**9), args.clients)]

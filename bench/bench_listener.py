@@ -30,10 +30,10 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from desktop_app.http_server import HttpServer, Request, Response
-from desktop_app.listener import Listener
-from desktop_app.webhook_journal import AsyncJournal, WebhookJournal
-from desktop_app.webhook_types import parse
+from desktop_app.core.http_server import HttpServer, Request, Response
+from desktop_app.webhooks.listener import Listener
+from desktop_app.webhooks.journal import AsyncJournal, WebhookJournal
+from desktop_app.webhooks.types import parse
 
 TOKEN = "bench-token"
 TOKEN_ENV = "BENCH_LISTENER_TOKEN"

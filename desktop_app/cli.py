@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from desktop_app import DISPLAY_NAME, __version__
-from desktop_app.texts import UserError
+from desktop_app.core.texts import UserError
 
 URI_SCHEMES = ("tel:", "callto:")
 
@@ -118,7 +118,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return simulator_main(args.simulator_args)
 
-    from desktop_app.profile import Profile
+    from desktop_app.core.profile import Profile
 
     if args.demo:
         from desktop_app.demo import demo_profile
@@ -129,7 +129,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     if args.command in ("call", "sms", "contacts"):
         # Details go to the profile's log; the terminal gets one line.
-        from desktop_app import log_setup
+        from desktop_app.core import log_setup
 
         log_setup.setup(profile.ensure().logs_dir)
     if args.command == "token":
@@ -137,19 +137,19 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "contacts":
         return _contacts(profile, args)
     if args.command in ("call", "sms"):
-        from desktop_app.gui.ipc import send_to_running_instance
+        from desktop_app.gui.shell.ipc import send_to_running_instance
 
         reply = send_to_running_instance(profile, forwarded_argv(args))
         if reply is not None:
             return _print_reply(reply)
         return asyncio.run(_direct(profile, args))
 
-    from desktop_app.gui.ipc import send_to_running_instance
+    from desktop_app.gui.shell.ipc import send_to_running_instance
 
     reply = send_to_running_instance(profile, ["show"])
     if reply is not None:
         return 0
-    from desktop_app.gui.app import run_gui
+    from desktop_app.gui.shell.app import run_gui
 
     try:
         return run_gui(profile, demo=args.demo)
@@ -171,7 +171,7 @@ def _print_reply(reply: dict) -> int:
 
 
 def _token(profile, args: argparse.Namespace) -> int:
-    from desktop_app import secret_store
+    from desktop_app.core import secret_store
 
     if args.token_command == "status":
         for item in secret_store.status(profile):
@@ -192,8 +192,8 @@ def _token(profile, args: argparse.Namespace) -> int:
 def _contacts(profile, args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from desktop_app.contacts import ContactDirectory
-    from desktop_app.contacts_io import export_csv, import_file
+    from desktop_app.contacts.directory import ContactDirectory
+    from desktop_app.contacts.import_export import export_csv, import_file
 
     profile.ensure()
     directory = ContactDirectory(profile.db_path)
@@ -214,9 +214,10 @@ def _contacts(profile, args: argparse.Namespace) -> int:
 
 async def _direct(profile, args: argparse.Namespace) -> int:
     """``call``/``sms`` with no running instance: talk to the PBX from this process."""
-    from desktop_app import secret_store, settings
-    from desktop_app.pbx_client import PbxClient, make_http_client
-    from desktop_app.texts import QT_TRANSLATE_NOOP, Text
+    from desktop_app.core import secret_store
+    from desktop_app.core import settings
+    from desktop_app.pbx.client import PbxClient, make_http_client
+    from desktop_app.core.texts import QT_TRANSLATE_NOOP, Text
 
     config = settings.load(profile.config_path)
     token = secret_store.get_token(profile, "api")

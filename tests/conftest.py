@@ -77,6 +77,6 @@ def memory_keyring() -> MemoryKeyring:
 
 @pytest.fixture
 def profile(tmp_path):
-    from desktop_app.profile import Profile
+    from desktop_app.core.profile import Profile
 
     return Profile(tmp_path / "profile").ensure()

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from desktop_app.http_server import Request, Response
-from desktop_app.phone import InvalidNumber, is_extension, normalize
+from desktop_app.core.http_server import Request, Response
+from desktop_app.core.phone import InvalidNumber, is_extension, normalize
 from desktop_app.simulator.calls import CallPlayer
 from desktop_app.simulator.data import CallRecord
 from desktop_app.simulator.state import HISTORY_TYPES, PERIODS, CampaignCall, PbxState, default_bounds, period_bounds

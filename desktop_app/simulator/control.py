@@ -11,8 +11,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from desktop_app.http_server import Request, Response
-from desktop_app.phone import InvalidNumber, normalize
+from desktop_app.core.http_server import Request, Response
+from desktop_app.core.phone import InvalidNumber, normalize
 from desktop_app.simulator.api import COMMANDS, ApiError, PbxApi, error_response, read_object, text_field
 from desktop_app.simulator.calls import CallPlayer
 

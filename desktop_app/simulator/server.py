@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from typing import TextIO
 from urllib.parse import urlsplit
 
-from desktop_app.http_server import HttpServer, Limits, Request, Response
+from desktop_app.core.http_server import HttpServer, Limits, Request, Response
 from desktop_app.simulator import audio
 from desktop_app.simulator.api import API_PREFIX, BALANCE_WINDOW, PbxApi, error_response
 from desktop_app.simulator.calls import CallPlayer, Delays

@@ -5,8 +5,9 @@ import textwrap
 
 import pytest
 
-from desktop_app import cli, secret_store
-from desktop_app.profile import Profile
+from desktop_app import cli
+from desktop_app.core import secret_store
+from desktop_app.core.profile import Profile
 
 
 def run_cli(*argv: str) -> subprocess.CompletedProcess:
@@ -144,7 +145,7 @@ async def run_cli_async(*argv: str, env_extra: dict | None = None) -> tuple[int,
 
 
 def configure(profile_dir, api_url: str, domain: str, extension: str = "701") -> None:
-    from desktop_app import settings
+    from desktop_app.core import settings
 
     s = settings.Settings()
     s.pbx.api_url, s.pbx.domain, s.pbx.extension = api_url, domain, extension

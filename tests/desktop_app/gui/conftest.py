@@ -5,10 +5,10 @@ import asyncio
 
 import pytest
 
-from desktop_app.call_log import CallLog
-from desktop_app.contacts import ContactDirectory
-from desktop_app.http_server import HttpServer, Request, Response
-from desktop_app.pbx_client import PbxClient, make_http_client
+from desktop_app.calls.call_log import CallLog
+from desktop_app.contacts.directory import ContactDirectory
+from desktop_app.core.http_server import HttpServer, Request, Response
+from desktop_app.pbx.client import PbxClient, make_http_client
 from desktop_app.simulator import Delays, Simulator
 
 DOMAIN = "test.aicall.ru"

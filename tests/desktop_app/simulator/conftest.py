@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 
-from desktop_app.http_server import HttpServer, Request, Response
+from desktop_app.core.http_server import HttpServer, Request, Response
 from desktop_app.simulator import Delays, Simulator
 
 # Friday 15 March 2024, 15:00 in Moscow: weeks and months have both past and future days.

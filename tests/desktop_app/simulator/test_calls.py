@@ -11,7 +11,7 @@ import httpx
 import pytest
 import trustme
 
-from desktop_app.http_server import HttpServer
+from desktop_app.core.http_server import HttpServer
 from desktop_app.simulator import Delays, Simulator
 from desktop_app.simulator.calls import campaign_outcome
 from desktop_app.simulator.data import CAMPAIGNS, EMPLOYEES

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from desktop_app.http_server import Request
+from desktop_app.core.http_server import Request
 
 
 @pytest.fixture

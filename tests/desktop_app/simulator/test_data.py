@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from desktop_app.phone import normalize
+from desktop_app.core.phone import normalize
 from desktop_app.simulator.data import (
     CAMPAIGNS,
     CLIENTS,

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from desktop_app.listener import Listener
-from desktop_app.pbx_client import (
+from desktop_app.webhooks.listener import Listener
+from desktop_app.pbx.client import (
     PbxAuthError,
     PbxBadRequest,
     PbxNotFound,
@@ -18,10 +18,10 @@ from desktop_app.pbx_client import (
     PbxValidationError,
     make_http_client,
 )
-from desktop_app.pbx_types import CallType, CampaignCall, CampaignResult
-from desktop_app.recordings import RecordingFetcher
+from desktop_app.pbx.types import CallType, CampaignCall, CampaignResult
+from desktop_app.pbx.recordings import RecordingFetcher
 from desktop_app.simulator import Delays, Simulator
-from desktop_app.webhook_types import (
+from desktop_app.webhooks.types import (
     CallEvent,
     CallHistory,
     CampaignReport,

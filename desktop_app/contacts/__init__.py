@@ -1,0 +1,1 @@
+"""The contact directory and its files (CSV, vCard). No Qt."""

@@ -1,0 +1,1 @@
+"""What every service stands on: numbers, profile, settings, secrets, logs, texts, the SQLite file, the HTTP core. No Qt."""

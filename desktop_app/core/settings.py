@@ -1,0 +1,201 @@
+"""Typed settings read from the profile's ``config.toml`` (CONTRACT §2).
+
+A missing file means defaults. An invalid file is refused with the file, the key and
+why (:class:`SettingsError`). Saving is atomic: write a temporary file, fsync, rename.
+Secrets never live here (see :mod:`desktop_app.core.secret_store`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import tomli_w
+
+from desktop_app.core.texts import QT_TRANSLATE_NOOP, Text, UserError
+
+
+@dataclass
+class PbxSettings:
+    api_url: str = "https://crm.aicall.ru"
+    domain: str = ""
+    extension: str = ""
+    # Hosts besides the API host that may receive the token when downloading recordings.
+    records_hosts: list[str] = field(default_factory=lambda: ["records.gravitel.ru", "records.aicall.ru"])
+
+
+@dataclass
+class ListenerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8765
+    path_prefix: str = ""
+    tls_cert: str = ""
+    tls_key: str = ""
+    # The address the PBX uses to reach us (behind NAT or a proxy); shown in the app.
+    public_url: str = ""
+
+
+@dataclass
+class PopupSettings:
+    show_for: str = "mine"
+    corner: str = "bottom-right"
+    sound: bool = False
+    auto_create_contacts: bool = False
+
+
+@dataclass
+class CrmSettings:
+    # Opened by the caller card's "Open in CRM"; {number}, {id}, {extension} are filled in.
+    url_template: str = ""
+
+
+@dataclass
+class UiSettings:
+    language: str = "auto"
+    balance_warn_below: float = 500.0
+    sms_templates: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Settings:
+    pbx: PbxSettings = field(default_factory=PbxSettings)
+    listener: ListenerSettings = field(default_factory=ListenerSettings)
+    popup: PopupSettings = field(default_factory=PopupSettings)
+    crm: CrmSettings = field(default_factory=CrmSettings)
+    ui: UiSettings = field(default_factory=UiSettings)
+
+
+_CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("popup", "show_for"): ("mine", "all"),
+    ("popup", "corner"): ("top-left", "top-right", "bottom-left", "bottom-right"),
+    ("ui", "language"): ("auto", "ru", "en"),
+}
+
+
+class SettingsError(UserError):
+    """``reason`` is the English; the message carries it as a Text, translated on display."""
+
+    def __init__(self, path: Path, key: str, reason: str, **args: Any) -> None:
+        reason_text = Text("settings", reason, args)
+        super().__init__(
+            Text(
+                "settings",
+                QT_TRANSLATE_NOOP("settings", "{file}: {key}: {reason}"),
+                {"file": str(path), "key": key, "reason": reason_text},
+            )
+        )
+        self.path, self.key, self.reason = path, key, str(reason_text)
+
+
+def load(path: Path) -> Settings:
+    if not path.exists():
+        return Settings()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise SettingsError(path, "-", QT_TRANSLATE_NOOP("settings", "not UTF-8 text ({error})"), error=exc.reason) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(path, "-", QT_TRANSLATE_NOOP("settings", "not valid TOML: {error}"), error=str(exc)) from None
+    except OSError as exc:
+        raise SettingsError(path, "-", QT_TRANSLATE_NOOP("settings", "cannot read it: {error}"), error=exc.strerror or str(exc)) from None
+    return from_dict(raw, path)
+
+
+def from_dict(raw: dict[str, Any], path: Path = Path("config.toml")) -> Settings:
+    settings = Settings()
+    sections = {f.name: f for f in dataclasses.fields(Settings)}
+    for section_name, values in raw.items():
+        if section_name not in sections:
+            raise SettingsError(path, section_name, QT_TRANSLATE_NOOP("settings", "unknown section"))
+        if not isinstance(values, dict):
+            raise SettingsError(path, section_name, QT_TRANSLATE_NOOP("settings", "must be a table"))
+        section = getattr(settings, section_name)
+        hints = typing.get_type_hints(type(section))
+        for key, value in values.items():
+            dotted = f"{section_name}.{key}"
+            if key not in hints:
+                raise SettingsError(path, dotted, QT_TRANSLATE_NOOP("settings", "unknown key"))
+            setattr(section, key, _coerce(path, dotted, hints[key], value))
+    _validate(settings, path)
+    return settings
+
+
+def _coerce(path: Path, dotted: str, hint: Any, value: Any) -> Any:
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise SettingsError(path, dotted, QT_TRANSLATE_NOOP("settings", "must be true or false"))
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SettingsError(path, dotted, QT_TRANSLATE_NOOP("settings", "must be a whole number"))
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise SettingsError(path, dotted, QT_TRANSLATE_NOOP("settings", "must be a number"))
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise SettingsError(path, dotted, QT_TRANSLATE_NOOP("settings", "must be a string"))
+        return value
+    if typing.get_origin(hint) is list:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise SettingsError(path, dotted, QT_TRANSLATE_NOOP("settings", "must be a list of strings"))
+        return list(value)
+    raise AssertionError(f"unsupported settings type {hint!r}")
+
+
+def _validate(s: Settings, path: Path) -> None:
+    for (section, key), choices in _CHOICES.items():
+        value = getattr(getattr(s, section), key)
+        if value.lower() not in choices:
+            raise SettingsError(path, f"{section}.{key}", QT_TRANSLATE_NOOP("settings", "must be one of {choices}"), choices=", ".join(choices))
+        setattr(getattr(s, section), key, value.lower())
+    url = urlsplit(s.pbx.api_url)
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise SettingsError(path, "pbx.api_url", QT_TRANSLATE_NOOP("settings", "must be an http:// or https:// URL"))
+    s.pbx.api_url = s.pbx.api_url.rstrip("/")
+    if not 0 <= s.listener.port <= 65535:
+        raise SettingsError(path, "listener.port", QT_TRANSLATE_NOOP("settings", "must be between 0 and 65535"))
+    prefix = s.listener.path_prefix
+    if prefix and (not prefix.startswith("/") or prefix.endswith("/") or " " in prefix):
+        raise SettingsError(path, "listener.path_prefix", QT_TRANSLATE_NOOP("settings", 'must start with "/" and not end with it, e.g. "/gravitel"'))
+    if bool(s.listener.tls_cert) != bool(s.listener.tls_key):
+        key = "listener.tls_key" if s.listener.tls_cert else "listener.tls_cert"
+        raise SettingsError(path, key, QT_TRANSLATE_NOOP("settings", "tls_cert and tls_key must be set together (both = HTTPS, none = HTTP)"))
+    for key in ("tls_cert", "tls_key"):
+        value = getattr(s.listener, key)
+        if value and not Path(value).expanduser().is_file():
+            raise SettingsError(path, f"listener.{key}", QT_TRANSLATE_NOOP("settings", "no such file: {file}"), file=value)
+
+
+def to_dict(settings: Settings) -> dict[str, Any]:
+    return dataclasses.asdict(settings)
+
+
+def save(settings: Settings, path: Path) -> None:
+    """Write atomically so a crash never leaves a half-written config."""
+    data = tomli_w.dumps(to_dict(settings)).encode("utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    if hasattr(os, "O_DIRECTORY"):
+        dir_fd = os.open(path.parent, os.O_DIRECTORY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)

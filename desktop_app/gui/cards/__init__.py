@@ -1,0 +1,1 @@
+"""Caller cards and the stack that places them on screen."""

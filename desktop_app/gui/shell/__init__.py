@@ -1,0 +1,1 @@
+"""The running app around the windows: composition root, tray, single instance, crash handler, translations."""

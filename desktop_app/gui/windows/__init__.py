@@ -1,0 +1,1 @@
+"""The operator's windows and their models."""

@@ -1,0 +1,1 @@
+"""What the PBX posts to us: typed webhooks, the journal, the listener. No Qt."""

@@ -1,0 +1,110 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from desktop_app.core import settings
+from desktop_app.core.settings import Settings, SettingsError
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_missing_file_means_defaults(tmp_path):
+    loaded = settings.load(tmp_path / "config.toml")
+    assert loaded == Settings()
+    assert loaded.listener.port == 8765
+    assert loaded.pbx.api_url == "https://crm.aicall.ru"
+    assert loaded.popup.show_for == "mine"
+
+
+def test_contract_keys_are_read(tmp_path):
+    cert = write(tmp_path / "c.pem", "x")
+    key = write(tmp_path / "k.pem", "x")
+    path = write(
+        tmp_path / "config.toml",
+        f"""
+[pbx]
+api_url = "https://pbx.example/"
+domain = "example.aicall.ru"
+extension = "701"
+[listener]
+host = "0.0.0.0"
+port = 9000
+path_prefix = "/gravitel"
+tls_cert = "{cert}"
+tls_key = "{key}"
+[popup]
+show_for = "ALL"
+""",
+    )
+    loaded = settings.load(path)
+    assert loaded.pbx.api_url == "https://pbx.example"  # trailing slash dropped
+    assert (loaded.pbx.domain, loaded.pbx.extension) == ("example.aicall.ru", "701")
+    assert (loaded.listener.host, loaded.listener.port, loaded.listener.path_prefix) == ("0.0.0.0", 9000, "/gravitel")
+    assert loaded.listener.tls_cert == str(cert)
+    assert loaded.popup.show_for == "all"
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "reason"),
+    [
+        ("[listener]\nport = 'eighty'\n", "listener.port", "whole number"),
+        ("[listener]\nport = 70000\n", "listener.port", "between 0 and 65535"),
+        ("[listener]\nport = true\n", "listener.port", "whole number"),
+        ("[popup]\nshow_for = 'nobody'\n", "popup.show_for", "one of mine, all"),
+        ("[pbx]\napi_url = 'ftp://x'\n", "pbx.api_url", "http"),
+        ("[pbx]\ncolour = 'red'\n", "pbx.colour", "unknown key"),
+        ("[sound]\nvolume = 3\n", "sound", "unknown section"),
+        ("pbx = 3\n", "pbx", "must be a table"),
+        ("[listener]\npath_prefix = 'gravitel'\n", "listener.path_prefix", 'start with "/"'),
+        ("[listener]\ntls_cert = '/nonexistent.pem'\n", "listener.tls_key", "together"),
+        ("[listener]\ntls_cert = '/no/c.pem'\ntls_key = '/no/k.pem'\n", "listener.tls_cert", "no such file"),
+        ("[pbx\n", "-", "not valid TOML"),
+    ],
+)
+def test_invalid_file_is_refused_with_file_key_and_reason(tmp_path, text, key, reason):
+    path = write(tmp_path / "config.toml", text)
+    with pytest.raises(SettingsError) as caught:
+        settings.load(path)
+    assert caught.value.key == key
+    assert reason in caught.value.reason
+    message = str(caught.value)
+    assert str(path) in message and key in message
+
+
+def test_not_utf8_is_refused(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_bytes("[pbx]\ndomain = 'домен'\n".encode("cp1251"))
+    with pytest.raises(SettingsError, match="UTF-8"):
+        settings.load(path)
+
+
+def test_round_trip_and_atomic_save(tmp_path):
+    original = Settings()
+    original.pbx.domain = "x.aicall.ru"
+    original.ui.sms_templates = ["Перезвоню позже", "Ваш заказ готов"]
+    original.ui.balance_warn_below = 100.5
+    path = tmp_path / "sub" / "config.toml"
+    settings.save(original, path)
+    assert settings.load(path) == original
+    assert [p.name for p in path.parent.iterdir()] == ["config.toml"]  # no temporary left behind
+
+
+def test_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "config.toml"
+    settings.save(Settings(), path)
+    before = path.read_bytes()
+
+    def broken_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    changed = Settings()
+    changed.pbx.domain = "new"
+    with pytest.raises(OSError):
+        settings.save(changed, path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["config.toml"]
