@@ -92,12 +92,13 @@ def _pbx(url: str, plan_file: str) -> None:
 
 async def _run(args: argparse.Namespace, temp: Path) -> list[str]:
     from bench_contacts import fill_directory
+
     from desktop_app.calls.call_log import CallLog
     from desktop_app.calls.tracker import CallTracker
     from desktop_app.contacts.directory import ContactDirectory
+    from desktop_app.core.settings import Settings
     from desktop_app.gui.cards.card_stack import CardStack
     from desktop_app.webhooks.listener import Listener
-    from desktop_app.core.settings import Settings
     from desktop_app.webhooks.types import CallEvent, CallHistory, event_from_dict
 
     db = temp / "desk.sqlite3"

@@ -21,9 +21,9 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from desktop_app.core import database
 from desktop_app.contacts.directory import ContactDirectory, fold, normal_form, write_transaction
 from desktop_app.contacts.import_export import export_csv, import_file
+from desktop_app.core import database
 from desktop_app.core.phone import display
 
 SAMPLES = 10_000

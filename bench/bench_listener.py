@@ -31,8 +31,8 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from desktop_app.core.http_server import HttpServer, Request, Response
-from desktop_app.webhooks.listener import Listener
 from desktop_app.webhooks.journal import AsyncJournal, WebhookJournal
+from desktop_app.webhooks.listener import Listener
 from desktop_app.webhooks.types import parse
 
 TOKEN = "bench-token"

@@ -214,10 +214,9 @@ def _contacts(profile, args: argparse.Namespace) -> int:
 
 async def _direct(profile, args: argparse.Namespace) -> int:
     """``call``/``sms`` with no running instance: talk to the PBX from this process."""
-    from desktop_app.core import secret_store
-    from desktop_app.core import settings
-    from desktop_app.pbx.client import PbxClient, make_http_client
+    from desktop_app.core import secret_store, settings
     from desktop_app.core.texts import QT_TRANSLATE_NOOP, Text
+    from desktop_app.pbx.client import PbxClient, make_http_client
 
     config = settings.load(profile.config_path)
     token = secret_store.get_token(profile, "api")

@@ -12,8 +12,8 @@ import secrets
 import tempfile
 from pathlib import Path
 
-from desktop_app.core import settings as settings_module
 from desktop_app.contacts.directory import Contact, ContactDirectory
+from desktop_app.core import settings as settings_module
 from desktop_app.core.profile import Profile
 from desktop_app.core.secret_store import ENV_VARS
 from desktop_app.core.settings import Settings

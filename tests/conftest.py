@@ -14,7 +14,6 @@ from pathlib import Path
 
 import keyring
 import pytest
-
 from fake_keyrings import MemoryKeyring
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from PySide6.QtNetwork import QLocalSocket
 
-from desktop_app.gui.shell.ipc import send_to_running_instance
 from desktop_app.core.profile import Profile
+from desktop_app.gui.shell.ipc import send_to_running_instance
 
 
 def main() -> None:

@@ -20,8 +20,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from desktop_app.contacts.directory import (
+    Clock,
+    Contact,
+    ContactDirectory,
+    display_number,
+    try_normal_form,
+    write_transaction,
+)
 from desktop_app.core import database
-from desktop_app.contacts.directory import Clock, Contact, ContactDirectory, display_number, try_normal_form, write_transaction
 from desktop_app.core.phone import is_extension
 from desktop_app.core.texts import QT_TRANSLATE_NOOP, Text, UserError
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from desktop_app.core.texts import QT_TRANSLATE_NOOP, Text, UserError
 from desktop_app.pbx.client import PbxRateLimited
 from desktop_app.pbx.types import Balance
-from desktop_app.core.texts import QT_TRANSLATE_NOOP, Text, UserError
 
 log = logging.getLogger(__name__)
 

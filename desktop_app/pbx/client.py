@@ -28,6 +28,8 @@ import httpx
 
 from desktop_app import __version__
 from desktop_app.core.log_setup import register_secret
+from desktop_app.core.phone import DEFAULT_REGION, normalize
+from desktop_app.core.texts import QT_TRANSLATE_NOOP, Text, UserError
 from desktop_app.pbx.types import (
     Balance,
     CallRecord,
@@ -42,8 +44,6 @@ from desktop_app.pbx.types import (
     format_datetime,
     parse_list,
 )
-from desktop_app.core.phone import DEFAULT_REGION, normalize
-from desktop_app.core.texts import QT_TRANSLATE_NOOP, Text, UserError
 
 log = logging.getLogger(__name__)
 

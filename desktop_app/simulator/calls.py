@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 import httpx
 
 from desktop_app.simulator.data import CallRecord, Campaign, new_call_id, random_call, record_url
-from desktop_app.simulator.state import CALLING, DONE, PbxState, CampaignCall
+from desktop_app.simulator.state import CALLING, DONE, CampaignCall, PbxState
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QPushButton
 
-from desktop_app.gui.shell.i18n import error_text
 from desktop_app.core.texts import Text, UserError
+from desktop_app.gui.shell.i18n import error_text
 
 log = logging.getLogger(__name__)
 

@@ -20,40 +20,38 @@ from PySide6.QtCore import QDateTime, QObject, QTimer, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop_app import APP_NAME, DISPLAY_NAME
-from desktop_app.core import log_setup
-from desktop_app.core import phone
-from desktop_app.core import secret_store
-from desktop_app.core import settings as settings_module
-from desktop_app.pbx.balance_gate import BalanceGate
 from desktop_app.calls.call_log import CallLog
 from desktop_app.calls.tracker import CallTracker, MissedCall
 from desktop_app.contacts.directory import ContactDirectory
+from desktop_app.core import log_setup, phone, secret_store
+from desktop_app.core import settings as settings_module
+from desktop_app.core.profile import Profile
+from desktop_app.core.settings import Settings, SettingsError
+from desktop_app.core.texts import UserError
 from desktop_app.demo import Demo
-from desktop_app.gui.shell import i18n
+from desktop_app.gui.cards.card_stack import CardStack
 from desktop_app.gui.common import msgbox
 from desktop_app.gui.common.async_action import AsyncAction, PbxRequests
-from desktop_app.gui.windows.balance_view import BalanceLabel, BalanceMonitor
-from desktop_app.gui.cards.card_stack import CardStack
-from desktop_app.gui.windows.contacts_window import ContactsWindow
+from desktop_app.gui.common.window_state import WindowState
+from desktop_app.gui.shell import i18n
 from desktop_app.gui.shell.crash_handler import CrashHandler
+from desktop_app.gui.shell.i18n import error_text, tr_text
+from desktop_app.gui.shell.ipc import AlreadyRunning, IpcServer, hand_over
+from desktop_app.gui.shell.resources import app_icon
+from desktop_app.gui.shell.status import DeskStatus
+from desktop_app.gui.shell.tray import Tray, WindowList, present
+from desktop_app.gui.windows.balance_view import BalanceLabel, BalanceMonitor
+from desktop_app.gui.windows.contacts_window import ContactsWindow
 from desktop_app.gui.windows.dial_window import DialWindow
 from desktop_app.gui.windows.employees_window import EmployeesWindow
 from desktop_app.gui.windows.history_window import HistoryWindow
-from desktop_app.gui.shell.i18n import error_text, tr_text
-from desktop_app.gui.shell.ipc import AlreadyRunning, IpcServer, hand_over
 from desktop_app.gui.windows.missed_calls_window import MissedCalls, MissedCallsWindow
-from desktop_app.gui.shell.resources import app_icon
 from desktop_app.gui.windows.settings_window import SettingsWindow
 from desktop_app.gui.windows.sms_window import SmsWindow
-from desktop_app.gui.shell.status import DeskStatus
-from desktop_app.gui.shell.tray import Tray, WindowList, present
-from desktop_app.gui.common.window_state import WindowState
-from desktop_app.webhooks.listener import Listener, ListenerState
+from desktop_app.pbx.balance_gate import BalanceGate
 from desktop_app.pbx.client import PbxClient, make_http_client
-from desktop_app.core.profile import Profile
 from desktop_app.pbx.recordings import RecordingFetcher
-from desktop_app.core.settings import Settings, SettingsError
-from desktop_app.core.texts import UserError
+from desktop_app.webhooks.listener import Listener, ListenerState
 from desktop_app.webhooks.types import CallEvent, CallHistory, Webhook
 
 log = logging.getLogger(__name__)

@@ -18,8 +18,8 @@ from types import TracebackType
 from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtWidgets import QMessageBox
 
-from desktop_app.gui.common import msgbox
 from desktop_app.core.log_setup import redact
+from desktop_app.gui.common import msgbox
 
 log = logging.getLogger(__name__)
 

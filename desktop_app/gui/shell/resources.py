@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication, QIcon
 
 RESOURCES_DIR = Path(__file__).resolve().parents[3] / "resources"
 ICONS_DIR = RESOURCES_DIR / "icons"

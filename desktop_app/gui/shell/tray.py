@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QRect, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QFont, QIcon, QPainter
 from PySide6.QtWidgets import (
+    QHBoxLayout,
     QLabel,
     QMenu,
     QPushButton,
     QSystemTrayIcon,
     QVBoxLayout,
-    QHBoxLayout,
     QWidget,
 )
 

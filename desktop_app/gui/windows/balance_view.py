@@ -13,9 +13,9 @@ import logging
 from PySide6.QtCore import QLocale, QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QWidget
 
-from desktop_app.pbx.balance_gate import BalanceGate, BalanceReading, BalanceTooSoon
-from desktop_app.gui.shell.i18n import error_text
 from desktop_app.core.texts import UserError
+from desktop_app.gui.shell.i18n import error_text
+from desktop_app.pbx.balance_gate import BalanceGate, BalanceReading, BalanceTooSoon
 
 log = logging.getLogger(__name__)
 

@@ -36,11 +36,11 @@ from desktop_app.contacts.directory import (
     fold,
     try_normal_form,
 )
-from desktop_app.gui.common.async_action import show_result
-from desktop_app.gui.shell.i18n import error_text
-from desktop_app.gui.common.window_state import WindowState
 from desktop_app.core.phone import is_extension
 from desktop_app.core.texts import UserError
+from desktop_app.gui.common.async_action import show_result
+from desktop_app.gui.common.window_state import WindowState
+from desktop_app.gui.shell.i18n import error_text
 
 log = logging.getLogger(__name__)
 

@@ -55,15 +55,15 @@ from PySide6.QtWidgets import (
 
 from desktop_app.contacts.directory import Contact, ContactDirectory, display_number
 from desktop_app.contacts.import_export import ImportReport, export_csv, import_file
-from desktop_app.gui.common import msgbox
-from desktop_app.gui.common.async_action import AsyncAction, show_result
-from desktop_app.gui.windows.contact_editor import ContactEditor
-from desktop_app.gui.windows.employees_window import Confirm
-from desktop_app.gui.shell.i18n import error_text, tr_text
-from desktop_app.gui.common.window_state import WindowState
-from desktop_app.pbx.client import PbxSource
 from desktop_app.core.phone import dial_form
 from desktop_app.core.texts import QT_TRANSLATE_NOOP, Text, UserError
+from desktop_app.gui.common import msgbox
+from desktop_app.gui.common.async_action import AsyncAction, show_result
+from desktop_app.gui.common.window_state import WindowState
+from desktop_app.gui.shell.i18n import error_text, tr_text
+from desktop_app.gui.windows.contact_editor import ContactEditor
+from desktop_app.gui.windows.employees_window import Confirm
+from desktop_app.pbx.client import PbxSource
 
 log = logging.getLogger(__name__)
 

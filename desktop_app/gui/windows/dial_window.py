@@ -38,6 +38,8 @@ from desktop_app.contacts.directory import (
     normal_form,
     try_normal_form,
 )
+from desktop_app.core.phone import DEFAULT_REGION, dial_form, is_extension
+from desktop_app.core.settings import Settings
 from desktop_app.gui.common.async_action import (
     AsyncAction,
     PbxRequests,
@@ -53,8 +55,6 @@ from desktop_app.gui.common.number_suggestions import (
 from desktop_app.gui.common.window_state import WindowState, remember
 from desktop_app.pbx.client import PbxSource
 from desktop_app.pbx.types import PbxNumber
-from desktop_app.core.phone import DEFAULT_REGION, dial_form, is_extension
-from desktop_app.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

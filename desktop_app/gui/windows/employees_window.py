@@ -27,13 +27,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.contacts.directory import display_number, fold, normal_form
+from desktop_app.core.phone import dial_form
+from desktop_app.core.texts import UserError
 from desktop_app.gui.common import msgbox
 from desktop_app.gui.common.async_action import AsyncAction, Refused, show_result
 from desktop_app.gui.common.window_state import WindowState, remember
 from desktop_app.pbx.client import PbxSource
 from desktop_app.pbx.types import Employee, PbxNumber
-from desktop_app.core.phone import dial_form
-from desktop_app.core.texts import UserError
 
 # (title, question, confirming button's text) -> the operator's answer
 Confirm = Callable[[str, str, str], Awaitable[bool]]

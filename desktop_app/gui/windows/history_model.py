@@ -37,8 +37,8 @@ from PySide6.QtGui import QBrush, QColor, QIcon
 
 from desktop_app.calls.call_log import LoggedCall
 from desktop_app.contacts.directory import display_number, fold, try_normal_form
-from desktop_app.pbx.types import CallRecord, HistoryPeriod, HistoryType
 from desktop_app.core.phone import is_extension
+from desktop_app.pbx.types import CallRecord, HistoryPeriod, HistoryType
 
 COLUMN_COUNT = 9
 TIME, TYPE, CLIENT, CONTACT, EXTENSION, VIA, WAIT, DURATION, RECORD = range(COLUMN_COUNT)

@@ -66,7 +66,10 @@ from PySide6.QtWidgets import (
 
 from desktop_app.calls.call_log import CallLog, LoggedCall
 from desktop_app.contacts.directory import ContactDirectory
+from desktop_app.core.texts import QT_TRANSLATE_NOOP, Text, UserError
 from desktop_app.gui.common.async_action import AsyncAction, show_result
+from desktop_app.gui.common.window_state import WindowState, remember
+from desktop_app.gui.shell.i18n import error_text
 from desktop_app.gui.windows.history_model import (
     CLIENT,
     COLUMN_COUNT,
@@ -90,12 +93,9 @@ from desktop_app.gui.windows.history_model import (
     period_range,
     time_format,
 )
-from desktop_app.gui.shell.i18n import error_text
-from desktop_app.gui.common.window_state import WindowState, remember
 from desktop_app.pbx.client import PbxSource
-from desktop_app.pbx.types import HistoryPeriod, HistoryType
 from desktop_app.pbx.recordings import RecordingFetcher
-from desktop_app.core.texts import QT_TRANSLATE_NOOP, Text, UserError
+from desktop_app.pbx.types import HistoryPeriod, HistoryType
 
 log = logging.getLogger(__name__)
 

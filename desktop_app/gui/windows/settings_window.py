@@ -30,11 +30,11 @@ from PySide6.QtWidgets import (
 
 from desktop_app.core import secret_store
 from desktop_app.core import settings as settings_module
-from desktop_app.gui.shell.i18n import error_text, tr_text
-from desktop_app.gui.common.window_state import WindowState, remember
-from desktop_app.webhooks.listener import ListenerState
 from desktop_app.core.profile import Profile
 from desktop_app.core.settings import Settings, SettingsError
+from desktop_app.gui.common.window_state import WindowState, remember
+from desktop_app.gui.shell.i18n import error_text, tr_text
+from desktop_app.webhooks.listener import ListenerState
 
 CORNERS = ("bottom-right", "bottom-left", "top-right", "top-left")
 

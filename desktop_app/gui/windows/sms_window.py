@@ -27,6 +27,8 @@ from desktop_app.contacts.directory import (
     normal_form,
     try_normal_form,
 )
+from desktop_app.core.phone import InvalidNumber, dial_form, is_extension
+from desktop_app.core.settings import Settings
 from desktop_app.gui.common.async_action import (
     AsyncAction,
     PbxRequests,
@@ -37,8 +39,6 @@ from desktop_app.gui.common.async_action import (
 from desktop_app.gui.common.number_suggestions import NumberSuggestions
 from desktop_app.gui.common.window_state import WindowState, remember
 from desktop_app.pbx.client import PbxSource
-from desktop_app.core.phone import InvalidNumber, dial_form, is_extension
-from desktop_app.core.settings import Settings
 from desktop_app.pbx.sms_counter import Encoding, measure
 
 TEMPLATE_LABEL_CHARS = 60

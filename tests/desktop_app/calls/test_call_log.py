@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from desktop_app.core import database
 from desktop_app.calls.call_log import CallLog, CallLogError
 from desktop_app.contacts.directory import Contact, ContactDirectory
+from desktop_app.core import database
 
 WHEN = 1_577_836_800  # 2020-01-01T00:00:00Z, the seed's example
 

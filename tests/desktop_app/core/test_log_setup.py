@@ -2,8 +2,7 @@ import logging
 
 import pytest
 
-from desktop_app.core import log_setup
-from desktop_app.core import secret_store
+from desktop_app.core import log_setup, secret_store
 
 
 @pytest.fixture

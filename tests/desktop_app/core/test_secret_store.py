@@ -1,13 +1,11 @@
 import keyring
 import pytest
+from fake_keyrings import FailingKeyring, LockedKeyring, MemoryKeyring
 from keyring.backends import chainer, fail, null
 
-from desktop_app.core import secret_store
-from desktop_app.core import settings
+from desktop_app.core import secret_store, settings
 from desktop_app.core.profile import Profile
 from desktop_app.core.secret_store import SecretStoreError
-
-from fake_keyrings import FailingKeyring, LockedKeyring, MemoryKeyring
 
 
 def test_store_read_clear(profile, memory_keyring):

@@ -6,8 +6,9 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
-from desktop_app.pbx.balance_gate import BalanceGate, BalanceTooSoon
 from desktop_app.core.http_server import HttpServer, Request, Response
+from desktop_app.core.texts import Text
+from desktop_app.pbx.balance_gate import BalanceGate, BalanceTooSoon
 from desktop_app.pbx.client import (
     PbxClient,
     PbxConnectionError,
@@ -16,7 +17,6 @@ from desktop_app.pbx.client import (
     make_http_client,
 )
 from desktop_app.pbx.types import Balance
-from desktop_app.core.texts import Text
 
 T0 = datetime(2024, 3, 15, 12, 0, tzinfo=timezone.utc)
 

@@ -14,6 +14,9 @@ import pytest
 import trustme
 
 from desktop_app.core.http_server import HttpServer, Limits, Request, Response
+from desktop_app.core.phone import InvalidNumber
+from desktop_app.core.settings import Settings
+from desktop_app.core.texts import Text
 from desktop_app.pbx.client import (
     PbxAuthError,
     PbxBadRequest,
@@ -44,9 +47,6 @@ from desktop_app.pbx.types import (
     HistoryType,
     PbxNumber,
 )
-from desktop_app.core.phone import InvalidNumber
-from desktop_app.core.settings import Settings
-from desktop_app.core.texts import Text
 
 DOMAIN = "example.aicall.ru"
 TOKEN = "secret-token-123"

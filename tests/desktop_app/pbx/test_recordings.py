@@ -15,10 +15,10 @@ import httpx
 import pytest
 
 from desktop_app.core.http_server import HttpServer, Request, Response
-from desktop_app.pbx.client import make_http_client
-from desktop_app.pbx.recordings import DEFAULT_RECORDS_HOSTS, RecordingError, RecordingFetcher
 from desktop_app.core.settings import Settings
 from desktop_app.core.texts import Text
+from desktop_app.pbx.client import make_http_client
+from desktop_app.pbx.recordings import DEFAULT_RECORDS_HOSTS, RecordingError, RecordingFetcher
 
 TOKEN = "records-token-42"
 AUDIO = bytes(range(256)) * 40  # 10 KiB of "audio"

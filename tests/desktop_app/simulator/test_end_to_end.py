@@ -7,20 +7,20 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from desktop_app.webhooks.listener import Listener
 from desktop_app.pbx.client import (
     PbxAuthError,
     PbxBadRequest,
+    PbxClient,
     PbxNotFound,
     PbxRateLimited,
     PbxServerError,
-    PbxClient,
     PbxValidationError,
     make_http_client,
 )
-from desktop_app.pbx.types import CallType, CampaignCall, CampaignResult
 from desktop_app.pbx.recordings import RecordingFetcher
+from desktop_app.pbx.types import CallType, CampaignCall, CampaignResult
 from desktop_app.simulator import Delays, Simulator
+from desktop_app.webhooks.listener import Listener
 from desktop_app.webhooks.types import (
     CallEvent,
     CallHistory,

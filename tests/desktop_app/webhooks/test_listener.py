@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 
 from desktop_app.core import database
 from desktop_app.core.http_server import Limits
-from desktop_app.webhooks.listener import Listener, ListenerError, ListenerState
 from desktop_app.core.settings import Settings
 from desktop_app.webhooks.journal import WebhookJournal
+from desktop_app.webhooks.listener import Listener, ListenerError, ListenerState
 from desktop_app.webhooks.types import (
     CallEvent,
     CallHistory,

@@ -18,10 +18,10 @@ from PySide6.QtWidgets import QApplication
 from desktop_app.calls.call_log import CallLog
 from desktop_app.calls.tracker import CallState, CallTracker, TrackedCall
 from desktop_app.contacts.directory import Contact, ContactDirectory
-from desktop_app.gui.cards.card_stack import GAP, MARGIN, RING_SOUND, CardStack, RingSound, place_cards
-from desktop_app.webhooks.listener import Listener
 from desktop_app.core.settings import Settings
+from desktop_app.gui.cards.card_stack import GAP, MARGIN, RING_SOUND, CardStack, RingSound, place_cards
 from desktop_app.simulator import Delays, Simulator
+from desktop_app.webhooks.listener import Listener
 from desktop_app.webhooks.types import CallEvent, CallHistory, event_from_dict
 
 TOKEN = "crm-token-for-cards"

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import shiboken6
 
-from desktop_app.gui.shell.app import Desk
 from desktop_app.core.settings import Settings
-
+from desktop_app.gui.shell.app import Desk
 
 CHILD = str(Path(__file__).parents[3] / "ipc_child.py")
 

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.gui.shell.ipc import AlreadyRunning, IpcServer, send_to_running_instance
 from desktop_app.core.profile import Profile
-
+from desktop_app.gui.shell.ipc import AlreadyRunning, IpcServer, send_to_running_instance
 
 CHILD = str(Path(__file__).parents[3] / "ipc_child.py")
 

@@ -4,8 +4,8 @@
 import pytest
 from PySide6.QtCore import QLocale
 
-from desktop_app.pbx.balance_gate import BalanceGate
 from desktop_app.gui.windows.balance_view import BalanceLabel, BalanceMonitor, money
+from desktop_app.pbx.balance_gate import BalanceGate
 from desktop_app.pbx.client import PbxClient
 from desktop_app.simulator import Delays, Simulator
 

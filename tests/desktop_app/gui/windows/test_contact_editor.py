@@ -7,8 +7,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.contacts.directory import Contact, ContactDirectory, ContactNotFound
-from desktop_app.gui.windows.contact_editor import ContactEditor, split_phones
 from desktop_app.gui.common.window_state import WindowState
+from desktop_app.gui.windows.contact_editor import ContactEditor, split_phones
 
 EMPLOYEES = {"701": "Иванов Пётр", "702": "Смирнова Анна", "1001": "Ночная смена"}
 

@@ -12,11 +12,11 @@ from PySide6.QtWidgets import QFileDialog
 from shiboken6 import isValid
 
 from desktop_app.contacts.directory import Contact, ContactDirectory
-from desktop_app.gui.windows.contacts_window import PHONES, ContactsWindow, read_page
+from desktop_app.core.texts import QT_TRANSLATE_NOOP, Text
 from desktop_app.gui.common.window_state import WindowState
+from desktop_app.gui.windows.contacts_window import PHONES, ContactsWindow, read_page
 from desktop_app.pbx.client import PbxClient, PbxNotConfigured
 from desktop_app.simulator.data import CLIENTS
-from desktop_app.core.texts import QT_TRANSLATE_NOOP, Text
 
 DOMAIN = "test.aicall.ru"
 TOKEN = "sim-token"

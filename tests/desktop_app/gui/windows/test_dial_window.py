@@ -9,11 +9,11 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 
 from desktop_app.contacts.directory import Contact
-from desktop_app.gui.windows.dial_window import DialWindow, number_in_text
-from desktop_app.gui.common.window_state import WindowState
 from desktop_app.core.http_server import HttpServer, Request, Response
-from desktop_app.pbx.client import PbxClient
 from desktop_app.core.settings import Settings
+from desktop_app.gui.common.window_state import WindowState
+from desktop_app.gui.windows.dial_window import DialWindow, number_in_text
+from desktop_app.pbx.client import PbxClient
 
 DOMAIN = "test.aicall.ru"  # as in conftest.py
 TOKEN = "sim-token"
@@ -128,8 +128,8 @@ async def test_bad_input_is_refused_before_sending(make_window, settings, number
 
 
 async def test_missing_configuration_is_explained(make_window):
-    from desktop_app.pbx.client import PbxNotConfigured
     from desktop_app.core.texts import Text
+    from desktop_app.pbx.client import PbxNotConfigured
 
     def not_configured():
         raise PbxNotConfigured(Text("pbx", "The PBX API token is not set."))

@@ -8,8 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
-from desktop_app.gui.windows.employees_window import EmployeesWindow
 from desktop_app.gui.common.window_state import WindowState
+from desktop_app.gui.windows.employees_window import EmployeesWindow
 from desktop_app.pbx.client import PbxClient
 
 DOMAIN = "test.aicall.ru"  # as in conftest.py

@@ -22,16 +22,16 @@ from PySide6.QtTest import QSignalSpy, QTest
 from PySide6.QtWidgets import QAbstractSlider
 
 from desktop_app.contacts.directory import Contact
+from desktop_app.core.http_server import HttpServer, Request, Response
+from desktop_app.core.texts import Text
+from desktop_app.gui.common.window_state import WindowState
 from desktop_app.gui.windows.history_model import CLIENT, DURATION, TIME, WAIT
 from desktop_app.gui.windows.history_window import HistoryWindow
-from desktop_app.gui.common.window_state import WindowState
-from desktop_app.core.http_server import HttpServer, Request, Response
 from desktop_app.pbx.client import PbxClient, PbxNotConfigured
-from desktop_app.pbx.types import HistoryPeriod, HistoryType
 from desktop_app.pbx.recordings import RecordingFetcher
+from desktop_app.pbx.types import HistoryPeriod, HistoryType
 from desktop_app.simulator import Delays, Simulator
 from desktop_app.simulator.audio import recording_wav
-from desktop_app.core.texts import Text
 
 DOMAIN = "test.aicall.ru"  # as in conftest.py
 TOKEN = "sim-token"

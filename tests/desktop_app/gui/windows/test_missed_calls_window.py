@@ -11,8 +11,8 @@ from PySide6.QtTest import QTest
 
 from desktop_app.calls.tracker import CallTracker, MissedCall
 from desktop_app.contacts.directory import Contact, ContactDirectory
-from desktop_app.gui.windows.missed_calls_window import MissedCalls, MissedCallsWindow
 from desktop_app.gui.common.window_state import WindowState
+from desktop_app.gui.windows.missed_calls_window import MissedCalls, MissedCallsWindow
 from desktop_app.webhooks.listener import Listener
 from desktop_app.webhooks.types import event_from_dict, history_from_dict
 

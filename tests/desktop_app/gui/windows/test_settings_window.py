@@ -1,12 +1,11 @@
 from PySide6.QtGui import QGuiApplication
 
-from desktop_app.core import secret_store
-from desktop_app.core import settings
-from desktop_app.gui.windows.settings_window import SettingsWindow
-from desktop_app.gui.common.window_state import WindowState
-from desktop_app.webhooks.listener import ListenerState
+from desktop_app.core import secret_store, settings
 from desktop_app.core.settings import Settings
 from desktop_app.core.texts import Text
+from desktop_app.gui.common.window_state import WindowState
+from desktop_app.gui.windows.settings_window import SettingsWindow
+from desktop_app.webhooks.listener import ListenerState
 
 
 def make_window(qtbot, profile, current=None):

@@ -6,10 +6,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from desktop_app.contacts.directory import Contact
-from desktop_app.gui.windows.sms_window import SmsWindow, template_label
-from desktop_app.gui.common.window_state import WindowState
-from desktop_app.pbx.client import PbxClient
 from desktop_app.core.settings import Settings
+from desktop_app.gui.common.window_state import WindowState
+from desktop_app.gui.windows.sms_window import SmsWindow, template_label
+from desktop_app.pbx.client import PbxClient
 
 DOMAIN = "test.aicall.ru"  # as in conftest.py
 TOKEN = "sim-token"
