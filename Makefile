@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-TS     := $(wildcard resources/i18n/*.ts)
+TS     := $(wildcard desktop_app/resources/i18n/*.ts)
 QM     := $(TS:.ts=.qm)
 
 .PHONY: demo test bench translations lupdate clean
@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 
 translations: $(QM)
 
-resources/i18n/%.qm: resources/i18n/%.ts $(STAMP)
+desktop_app/resources/i18n/%.qm: desktop_app/resources/i18n/%.ts $(STAMP)
 	$(VENV)/bin/pyside6-lrelease -silent $< -qm $@
 
 # Refresh the .ts sources from the code; translate the new entries, then commit.
@@ -34,4 +34,4 @@ lupdate: $(STAMP)
 	$(VENV)/bin/pyside6-lupdate -no-obsolete -locations none $$(git ls-files 'desktop_app/*.py') -ts $(TS)
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info resources/i18n/*.qm
+	rm -rf $(VENV) build dist *.egg-info desktop_app/resources/i18n/*.qm

@@ -7,7 +7,7 @@ apps="${XDG_DATA_HOME:-$HOME/.local/share}/applications"
 icons="${XDG_DATA_HOME:-$HOME/.local/share}/icons/hicolor/scalable/apps"
 mkdir -p "$apps" "$icons"
 cp "$here/gravitel-desk.desktop" "$apps/"
-cp "$here/../../resources/icons/tray-light.svg" "$icons/gravitel-desk.svg"
+cp "$here/../../desktop_app/resources/icons/tray-light.svg" "$icons/gravitel-desk.svg"
 xdg-mime default gravitel-desk.desktop x-scheme-handler/tel
 xdg-mime default gravitel-desk.desktop x-scheme-handler/callto
 update-desktop-database "$apps" 2>/dev/null || true

@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QIcon
 
-RESOURCES_DIR = Path(__file__).resolve().parents[3] / "resources"
+RESOURCES_DIR = Path(__file__).resolve().parents[2] / "resources"
 ICONS_DIR = RESOURCES_DIR / "icons"
 I18N_DIR = RESOURCES_DIR / "i18n"
 

@@ -345,7 +345,7 @@ def test_silent_calls_close_their_cards(make_stack, qtbot):
 
 
 def ring_wav() -> bytes:
-    """How resources/sounds/ring.wav was made: a soft two-note chime, 16 kHz mono 16-bit."""
+    """How desktop_app/resources/sounds/ring.wav was made: a soft two-note chime, 16 kHz mono 16-bit."""
     rate = 16000
     samples = array("h")
     for freq, seconds in ((880.0, 0.18), (0.0, 0.04), (1174.66, 0.32)):
