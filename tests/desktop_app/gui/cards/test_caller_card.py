@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -12,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import xvfb
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QEnterEvent, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
@@ -384,28 +384,18 @@ FOCUS_CHILD = textwrap.dedent(
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb: the offscreen platform activates every window")
+@pytest.mark.skipif(not xvfb.available, reason="needs Xvfb: the offscreen platform activates every window")
 def test_card_never_takes_focus_on_a_real_x_server(tmp_path):
     """Offscreen Qt makes every shown window active whatever it asks, so this runs a real
     X server (Xvfb) in a child: the operator's editor keeps the focus while a card shows."""
-    display = f":{100 + os.getpid() % 50}"
-    server = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
+    script = tmp_path / "focus_child.py"
+    script.write_text(FOCUS_CHILD)
+    with xvfb.virtual_display() as display:
         env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
-        script = tmp_path / "focus_child.py"
-        script.write_text(FOCUS_CHILD)
-        result = None
-        for _ in range(3):  # the X server may still be starting
-            result = subprocess.run([sys.executable, "-P", str(script), str(ROOT)], env=env, capture_output=True,
-                                    text=True, timeout=60)
-            if result.returncode == 0:
-                break
-        assert result is not None and result.returncode == 0, result.stderr
-        before, after, card_visible, card_active, editor_focused = eval(result.stdout.strip().splitlines()[-1])
-        assert before == ("editorWindow", True)
-        assert card_visible and not card_active
-        assert after == before and editor_focused
-    finally:
-        server.terminate()
-        server.wait(10)
+        result = subprocess.run([sys.executable, "-P", str(script), str(ROOT)], env=env, capture_output=True,
+                                text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    before, after, card_visible, card_active, editor_focused = eval(result.stdout.strip().splitlines()[-1])
+    assert before == ("editorWindow", True)
+    assert card_visible and not card_active
+    assert after == before and editor_focused
