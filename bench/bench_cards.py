@@ -94,12 +94,13 @@ async def _run(args: argparse.Namespace, temp: Path) -> list[str]:
     from bench_contacts import fill_directory
 
     from desktop_app.calls.call_log import CallLog
+    from desktop_app.calls.dispatcher import CallDispatcher
     from desktop_app.calls.tracker import CallTracker
     from desktop_app.contacts.directory import ContactDirectory
     from desktop_app.core.settings import Settings
     from desktop_app.gui.cards.card_stack import CardStack
     from desktop_app.webhooks.listener import Listener
-    from desktop_app.webhooks.types import CallEvent, CallHistory, event_from_dict
+    from desktop_app.webhooks.types import CallEvent, event_from_dict
 
     db = temp / "desk.sqlite3"
     numbers = fill_directory(db, args.contacts, samples=max(args.calls + args.burst + WARMUP, 100))
@@ -112,18 +113,13 @@ async def _run(args: argparse.Namespace, temp: Path) -> list[str]:
                       fade_delay_ms=0)
 
     burst_fit: set[str] = set()  # burst cards on screen when the first burst call ended
+    dispatcher = CallDispatcher(log, tracker)  # as the app wires it
 
-    def on_webhook(webhook) -> None:  # as the app wires it
+    def on_webhook(webhook) -> None:
         if isinstance(webhook, CallEvent) and webhook.id.startswith("burst") and webhook.stage == "released" \
                 and not burst_fit:
             burst_fit.update(card.call_id for card in stack.visible_cards)
-        if isinstance(webhook, CallEvent):
-            log.record_event(webhook.id, webhook.direction, webhook.stage, webhook.client, webhook.extension,
-                             webhook.phone, webhook.when)
-        elif isinstance(webhook, CallHistory):
-            log.record_history(webhook.id, webhook.direction, webhook.result, webhook.duration, webhook.provision,
-                               webhook.client, webhook.extension, webhook.phone, webhook.when, webhook.record)
-        tracker.handle(webhook)
+        dispatcher(webhook)
 
     shown: dict[str, float] = {}
     stack.card_shown.connect(lambda card: shown.setdefault(card.call_id, time.perf_counter()))

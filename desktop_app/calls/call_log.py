@@ -51,7 +51,8 @@ CREATE TABLE IF NOT EXISTS call_log (
     record_url TEXT NOT NULL DEFAULT '',
     started REAL NOT NULL,                -- UTC epoch seconds: the PBX's "when", else first seen
     updated REAL NOT NULL,
-    completed INTEGER NOT NULL DEFAULT 0  -- the history arrived
+    completed INTEGER NOT NULL DEFAULT 0, -- the history arrived
+    recovered INTEGER NOT NULL DEFAULT 0  -- first heard of from the PBX's history after downtime
 );
 CREATE INDEX IF NOT EXISTS call_log_client ON call_log(client, started);
 CREATE INDEX IF NOT EXISTS call_log_started ON call_log(started);
@@ -59,8 +60,10 @@ CREATE INDEX IF NOT EXISTS call_log_started ON call_log(started);
 
 _COLUMNS = (
     "call_id, direction, client, client_raw, extension, phone, stage, result, duration, provision,"
-    " record_url, started, updated, completed"
+    " record_url, started, updated, completed, recovered"
 )
+# Columns added after the table was first shipped (an older desk.sqlite3 gets them).
+_ADDED_COLUMNS = {"call_log": {"recovered": "INTEGER NOT NULL DEFAULT 0"}}
 
 
 _UPDATE_ALL = ", ".join(f"{name} = excluded.{name}" for name in _COLUMNS.replace(" ", "").split(",")[1:])
@@ -84,6 +87,7 @@ class LoggedCall:
     record_url: str
     started: datetime  # UTC
     completed: bool  # the history arrived
+    recovered: bool = False  # the desk first heard of it from the PBX's history (it was down)
 
     @property
     def answered(self) -> bool:
@@ -115,7 +119,7 @@ class CallLog:
         self._clock = clock
         self.auto_create_contacts = auto_create_contacts
         try:
-            database.ensure_schema(self._conn, SCHEMA)
+            database.ensure_schema(self._conn, SCHEMA, _ADDED_COLUMNS)
             self._contacts = ContactDirectory(self._conn, clock=clock)
         except BaseException:
             self.close()
@@ -142,8 +146,14 @@ class CallLog:
         extension: str | None = None,
         phone: str | None = None,
         when: When = None,
+        *,
+        recovered: bool = False,
     ) -> LoggedCall:
-        """Keep an ``/event``: create the call's row or move its stage forward."""
+        """Keep an ``/event``: create the call's row or move its stage forward.
+
+        ``recovered``: the call is known only from the PBX's history, fetched after the desk
+        was down; it marks a new row (a call the desk heard of stays unmarked).
+        """
         call_id = _call_id(call_id)
         new = _row(call_id, _choice("direction", direction, DIRECTIONS), client, extension, phone)
         stage = _choice("stage", stage, STAGES)
@@ -152,7 +162,8 @@ class CallLog:
         with write_transaction(self._conn):
             old = self._get(call_id)
             if old is None:
-                call = replace(new, stage=stage, started=_datetime(started if started is not None else now))
+                call = replace(new, stage=stage, started=_datetime(started if started is not None else now),
+                               recovered=recovered)
             elif old.completed:
                 call = old  # the history already told the whole story
             else:
@@ -176,8 +187,13 @@ class CallLog:
         phone: str | None = None,
         when: When = None,
         record_url: str | None = None,
+        *,
+        recovered: bool = False,
     ) -> LoggedCall:
-        """Keep a ``/history``: complete the call's row (creating it if no event came)."""
+        """Keep a ``/history``: complete the call's row (creating it if no event came).
+
+        ``recovered``: as for :meth:`record_event`.
+        """
         call_id = _call_id(call_id)
         new = _row(call_id, _choice("direction", direction, DIRECTIONS), client, extension, phone)
         result_text = _enum_text(result)
@@ -187,7 +203,7 @@ class CallLog:
         now = self._clock()
         with write_transaction(self._conn):
             old = self._get(call_id)
-            base = new if old is None else _overlay(old, new)
+            base = replace(new, recovered=recovered) if old is None else _overlay(old, new)
             if started is not None:
                 base = replace(base, started=_datetime(started))
             elif old is None:
@@ -216,7 +232,7 @@ class CallLog:
     def _put(self, call: LoggedCall, now: float) -> None:
         normal = try_normal_form(call.client) or ""
         self._conn.execute(
-            f"INSERT INTO call_log ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            f"INSERT INTO call_log ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             # An upsert, not INSERT OR REPLACE: the row keeps its rowid, the order calls came in.
             f" ON CONFLICT (call_id) DO UPDATE SET {_UPDATE_ALL}",
             (
@@ -234,6 +250,7 @@ class CallLog:
                 call.started.timestamp(),
                 now,
                 int(call.completed),
+                int(call.recovered),
             ),
         )
 
@@ -272,7 +289,7 @@ class CallLog:
 
 def _call(row: tuple[Any, ...]) -> LoggedCall:
     (call_id, direction, normal, raw, extension, phone, stage, result, duration, provision, record_url,
-     started, _updated, completed) = row  # fmt: skip
+     started, _updated, completed, recovered) = row  # fmt: skip
     return LoggedCall(
         call_id=call_id,
         direction=direction,
@@ -286,6 +303,7 @@ def _call(row: tuple[Any, ...]) -> LoggedCall:
         record_url=record_url,
         started=_datetime(started),
         completed=bool(completed),
+        recovered=bool(recovered),
     )
 
 

@@ -104,6 +104,7 @@ class MissedCall:
     extension: str | None
     phone: str | None
     at: float  # UTC epoch seconds: the PBX's start time, else when the desk heard of it
+    recovered: bool = False  # learnt from the PBX's history after the desk was down
 
 
 @dataclass
@@ -192,16 +193,18 @@ class CallTracker:
 
     # -- input -------------------------------------------------------------------------
 
-    def handle(self, webhook: Any) -> TrackedCall | None:
+    def handle(self, webhook: Any, *, recovered: bool = False) -> TrackedCall | None:
         """Take one webhook (any kind; only events and histories matter here).
 
+        ``recovered``: it comes from the PBX's history, fetched after the desk was down; a
+        missed call it reports says so (:attr:`MissedCall.recovered`).
         Returns the call's new state when it changed, else None.
         """
         self.expire()
         if isinstance(webhook, CallEvent):
             return self._event(webhook)
         if isinstance(webhook, CallHistory):
-            return self._history(webhook)
+            return self._history(webhook, recovered)
         return None
 
     def expire(self) -> list[TrackedCall]:
@@ -292,7 +295,7 @@ class CallTracker:
             updated_at=now,
         )
 
-    def _history(self, history: CallHistory) -> TrackedCall | None:
+    def _history(self, history: CallHistory, recovered: bool) -> TrackedCall | None:
         now = self.clock()
         answered = history.result is HistoryResult.SUCCESS or history.duration > 0
         missed_result = history.result is HistoryResult.MISSED and not answered
@@ -302,7 +305,7 @@ class CallTracker:
             if answered and not call.answered:
                 call = dataclasses.replace(call, talking_since=now)
             missed = call.incoming and (missed_result or not call.answered)
-            return self._end(call, now, EndReason.RELEASED, missed=missed)
+            return self._end(call, now, EndReason.RELEASED, missed=missed, recovered=recovered)
         gone = self._gone.get(history.id)
         if gone is None:
             gone = _Gone(now, seen=False, answered=False, missed=False)
@@ -325,13 +328,21 @@ class CallTracker:
                 extension=history.extension,
                 phone=history.phone,
                 at=float(history.when) if history.when is not None else now,
+                recovered=recovered,
             ))
         return None
 
     # -- output ------------------------------------------------------------------------
 
     def _end(
-        self, call: TrackedCall, now: float, reason: EndReason, *, missed: bool, extension: str | None = None
+        self,
+        call: TrackedCall,
+        now: float,
+        reason: EndReason,
+        *,
+        missed: bool,
+        extension: str | None = None,
+        recovered: bool = False,
     ) -> TrackedCall:
         ended = dataclasses.replace(
             call,
@@ -353,6 +364,7 @@ class CallTracker:
                 extension=call.extension,
                 phone=call.phone,
                 at=float(call.when) if call.when is not None else call.seen_at,
+                recovered=recovered,
             ))
         return ended
 

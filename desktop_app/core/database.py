@@ -30,6 +30,19 @@ def connect(path: Path | str, *, check_same_thread: bool = True) -> sqlite3.Conn
     return conn
 
 
-def ensure_schema(conn: sqlite3.Connection, ddl: str) -> None:
-    """Run a module's ``CREATE ... IF NOT EXISTS`` statements in one transaction."""
+def ensure_schema(conn: sqlite3.Connection, ddl: str, columns: dict[str, dict[str, str]] | None = None) -> None:
+    """Run a module's ``CREATE ... IF NOT EXISTS`` statements in one transaction.
+
+    ``columns`` (``{table: {column: "TYPE ..."}}``) lists columns added after a table was
+    first shipped: a file made by an older version gets them with ``ALTER TABLE``.
+    """
     conn.executescript("BEGIN;\n" + ddl + "\nCOMMIT;")
+    for table, wanted in (columns or {}).items():
+        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        for name, definition in wanted.items():
+            if name not in have:
+                try:
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
+                except sqlite3.OperationalError as exc:  # another process added it meanwhile
+                    if "duplicate column" not in str(exc):
+                        raise

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop_app import APP_NAME, DISPLAY_NAME
 from desktop_app.calls.call_log import CallLog
+from desktop_app.calls.dispatcher import CallDispatcher
 from desktop_app.calls.tracker import CallTracker, MissedCall
 from desktop_app.contacts.directory import ContactDirectory
 from desktop_app.core import log_setup, phone, secret_store
@@ -52,7 +53,6 @@ from desktop_app.pbx.balance_gate import BalanceGate
 from desktop_app.pbx.client import PbxClient, make_http_client
 from desktop_app.pbx.recordings import RecordingFetcher
 from desktop_app.webhooks.listener import Listener, ListenerState
-from desktop_app.webhooks.types import CallEvent, CallHistory, Webhook
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +106,7 @@ class Desk(QObject):
         self.contacts_window: ContactsWindow | None = None
         self.balance: BalanceMonitor | None = None
         self.tracker: CallTracker | None = None
+        self.dispatcher: CallDispatcher | None = None
         self.cards: CardStack | None = None
         self.missed: MissedCalls | None = None
         self._tasks: set[asyncio.Task] = set()
@@ -220,6 +221,7 @@ class Desk(QObject):
     def _build_cards(self) -> None:
         assert self.contacts is not None
         self.tracker = CallTracker.from_settings(self.settings)
+        self.dispatcher = CallDispatcher(self.call_log, self.tracker)
         self.missed = MissedCalls(self.contacts.name_for, parent=self)
         self.missed.track(self.tracker)
         self.missed.changed.connect(lambda: self.tray.set_missed_count(self.missed.unseen))
@@ -323,12 +325,12 @@ class Desk(QObject):
         except secret_store.SecretStoreError as exc:
             self.status.update(listener=error_text(exc), listener_url="")
             return
-        assert self.contacts is not None
+        assert self.contacts is not None and self.dispatcher is not None
         contacts = self.contacts
         self.listener = Listener.from_settings(
             self.settings, self.profile, crm_token,
             client_lookup=lambda request: contacts.lookup_client(request.client),
-            on_webhook=self._on_webhook,
+            on_webhook=self.dispatcher,
             on_state=self._on_listener_state,
         )
         try:
@@ -350,21 +352,6 @@ class Desk(QObject):
         self.status.update(listener=text, listener_url=state.url or "")
         if self.settings_window is not None:
             self.settings_window.show_listener_state(state)
-
-    def _on_webhook(self, webhook: Webhook) -> None:
-        assert self.call_log is not None
-        try:
-            if isinstance(webhook, CallEvent):
-                self.call_log.record_event(webhook.id, webhook.direction, webhook.stage, webhook.client,
-                                           webhook.extension, webhook.phone, webhook.when)
-            elif isinstance(webhook, CallHistory):
-                self.call_log.record_history(webhook.id, webhook.direction, webhook.result, webhook.duration,
-                                             webhook.provision, webhook.client, webhook.extension, webhook.phone,
-                                             webhook.when, webhook.record)
-        except Exception:  # the journal has it; the card must not be lost with the log row
-            log.exception("call log could not record %s %r", webhook.kind, webhook.id)
-        if self.tracker is not None:
-            self.tracker.handle(webhook)
 
     # -- settings ------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from PySide6.QtCore import QEvent, QRect, QSize, QUrl
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.calls.call_log import CallLog
+from desktop_app.calls.dispatcher import CallDispatcher
 from desktop_app.calls.tracker import CallState, CallTracker, TrackedCall
 from desktop_app.contacts.directory import Contact, ContactDirectory
 from desktop_app.core.settings import Settings
@@ -435,21 +436,6 @@ class Updates:
         return future
 
 
-def app_webhook_handler(log: CallLog, tracker: CallTracker):
-    """The app's on_webhook, as the lead wires it: the call log first, then the cards."""
-
-    def on_webhook(webhook) -> None:
-        if isinstance(webhook, CallEvent):
-            log.record_event(webhook.id, webhook.direction, webhook.stage, webhook.client, webhook.extension,
-                             webhook.phone, webhook.when)
-        elif isinstance(webhook, CallHistory):
-            log.record_history(webhook.id, webhook.direction, webhook.result, webhook.duration, webhook.provision,
-                               webhook.client, webhook.extension, webhook.phone, webhook.when, webhook.record)
-        tracker.handle(webhook)
-
-    return on_webhook
-
-
 async def start_listener(profile, contacts: ContactDirectory, on_webhook) -> Listener:
     listener = Listener(db_path=profile.db_path, crm_token=TOKEN, host="127.0.0.1", port=0,
                         client_lookup=lambda request: contacts.lookup_client(request.client), on_webhook=on_webhook)
@@ -465,7 +451,7 @@ async def test_end_to_end_webhooks_over_http_open_update_and_close_cards(profile
     stack = CardStack(tracker, settings, contacts=contacts, call_log=log, employees=EMPLOYEES, ring=FakeRing(),
                       fade_delay_ms=20)
     updates = Updates(tracker, stack)
-    listener = await start_listener(profile, contacts, app_webhook_handler(log, tracker))
+    listener = await start_listener(profile, contacts, CallDispatcher(log, tracker))
     try:
         async with httpx.AsyncClient(base_url=listener.url, headers={"X-API-KEY": TOKEN}, timeout=IO_TIMEOUT) as http:
             # The PBX asks who is calling: the directory answers by the number in any form.
@@ -520,7 +506,7 @@ async def test_end_to_end_with_the_simulator_playing_a_call(profile, stores):
     updates = Updates(tracker, stack)
     shown: list[Any] = []
     stack.card_shown.connect(lambda card: shown.append((card.call_id, card._name.text(), card.number_text)))
-    listener = await start_listener(profile, contacts, app_webhook_handler(log, tracker))
+    listener = await start_listener(profile, contacts, CallDispatcher(log, tracker))
     sim = Simulator(crm_url=listener.url, crm_token=TOKEN, delays=Delays.none(), seed=3)
     await sim.start()
     try:
