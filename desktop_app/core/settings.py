@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tempfile
 import tomllib
 import typing
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,14 +23,19 @@ import tomli_w
 
 from desktop_app.core.texts import QT_TRANSLATE_NOOP, Text, UserError
 
+DEFAULT_TIMEZONE = "Europe/Moscow"
+
 
 @dataclass
 class PbxSettings:
     api_url: str = "https://crm.aicall.ru"
     domain: str = ""
     extension: str = ""
-    # Hosts besides the API host that may receive the token when downloading recordings.
-    records_hosts: list[str] = field(default_factory=lambda: ["records.gravitel.ru", "records.aicall.ru"])
+    # Domains (and their subdomains) whose records hosts may receive the token after a 401/403,
+    # besides the API host and the PBX's own gravitel.ru and aicall.ru.
+    records_hosts: list[str] = field(default_factory=list)
+    # The account's time zone: history requests give their start and end on its wall clock.
+    timezone: str = DEFAULT_TIMEZONE
 
 
 @dataclass
@@ -71,6 +78,9 @@ class Settings:
     crm: CrmSettings = field(default_factory=CrmSettings)
     ui: UiSettings = field(default_factory=UiSettings)
 
+
+# A domain name: two labels or more of letters (any script), digits and inner hyphens.
+_DOMAIN = re.compile(r"^(?:[^\W_](?:[^\W_]|-){0,62}\.)+[^\W_](?:[^\W_]|-){0,62}$")
 
 _CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("popup", "show_for"): ("mine", "all"),
@@ -161,6 +171,11 @@ def _validate(s: Settings, path: Path) -> None:
     if url.scheme not in ("http", "https") or not url.hostname:
         raise SettingsError(path, "pbx.api_url", QT_TRANSLATE_NOOP("settings", "must be an http:// or https:// URL"))
     s.pbx.api_url = s.pbx.api_url.rstrip("/")
+    s.pbx.records_hosts = [_records_domain(path, entry) for entry in s.pbx.records_hosts if entry.strip()]
+    s.pbx.timezone = s.pbx.timezone.strip()
+    if not valid_timezone(s.pbx.timezone):
+        raise SettingsError(path, "pbx.timezone", QT_TRANSLATE_NOOP(
+            "settings", "not a time zone name such as Europe/Moscow: {zone}"), zone=s.pbx.timezone)
     if not 0 <= s.listener.port <= 65535:
         raise SettingsError(path, "listener.port", QT_TRANSLATE_NOOP("settings", "must be between 0 and 65535"))
     prefix = s.listener.path_prefix
@@ -173,6 +188,32 @@ def _validate(s: Settings, path: Path) -> None:
         value = getattr(s.listener, key)
         if value and not Path(value).expanduser().is_file():
             raise SettingsError(path, f"listener.{key}", QT_TRANSLATE_NOOP("settings", "no such file: {file}"), file=value)
+
+
+def _records_domain(path: Path, entry: str) -> str:
+    """``records7.example.ru``, ``*.example.ru`` or ``.example.ru`` -> ``example.ru``-style: the domain."""
+    domain = entry.strip().lower().removeprefix("*.").strip(".")
+    if not _DOMAIN.match(domain):
+        raise SettingsError(path, "pbx.records_hosts", QT_TRANSLATE_NOOP(
+            "settings", "not a domain name such as records.example.ru: {entry}"), entry=entry)
+    return domain
+
+
+def valid_timezone(name: str) -> bool:
+    """Whether ``name`` is an IANA time zone (``Europe/Moscow``) known to this machine or ``tzdata``."""
+    if not name or name != name.strip():
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # ValueError: "../etc/passwd", "zone.tab"
+        return False
+    return True
+
+
+def account_zone(settings: Any) -> zoneinfo.ZoneInfo:
+    """The account's time zone from :class:`Settings` (or its ``pbx`` section); validated on load."""
+    pbx = getattr(settings, "pbx", settings)
+    return zoneinfo.ZoneInfo(getattr(pbx, "timezone", DEFAULT_TIMEZONE) or DEFAULT_TIMEZONE)
 
 
 def to_dict(settings: Settings) -> dict[str, Any]:

@@ -1775,6 +1775,10 @@
         <translation>должен быть адресом http:// или https://</translation>
     </message>
     <message>
+        <source>not a time zone name such as Europe/Moscow: {zone}</source>
+        <translation>не название часового пояса вида Europe/Moscow: {zone}</translation>
+    </message>
+    <message>
         <source>must be between 0 and 65535</source>
         <translation>должен быть от 0 до 65535</translation>
     </message>
@@ -1789,6 +1793,10 @@
     <message>
         <source>no such file: {file}</source>
         <translation>нет такого файла: {file}</translation>
+    </message>
+    <message>
+        <source>not a domain name such as records.example.ru: {entry}</source>
+        <translation>не доменное имя вида records.example.ru: {entry}</translation>
     </message>
 </context>
 </TS>

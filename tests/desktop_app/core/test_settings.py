@@ -63,6 +63,12 @@ show_for = "ALL"
         ("[listener]\ntls_cert = '/nonexistent.pem'\n", "listener.tls_key", "together"),
         ("[listener]\ntls_cert = '/no/c.pem'\ntls_key = '/no/k.pem'\n", "listener.tls_cert", "no such file"),
         ("[pbx\n", "-", "not valid TOML"),
+        ("[pbx]\ntimezone = 'Moscow'\n", "pbx.timezone", "time zone"),
+        ("[pbx]\ntimezone = '../../etc/passwd'\n", "pbx.timezone", "time zone"),
+        ("[pbx]\ntimezone = ''\n", "pbx.timezone", "time zone"),
+        ("[pbx]\nrecords_hosts = ['ru']\n", "pbx.records_hosts", "domain name"),
+        ("[pbx]\nrecords_hosts = ['https://rec.example.ru/']\n", "pbx.records_hosts", "domain name"),
+        ("[pbx]\nrecords_hosts = ['evil.example/x']\n", "pbx.records_hosts", "domain name"),
     ],
 )
 def test_invalid_file_is_refused_with_file_key_and_reason(tmp_path, text, key, reason):
@@ -108,3 +114,17 @@ def test_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
         settings.save(changed, path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["config.toml"]
+
+
+def test_account_timezone_and_records_domains(tmp_path):
+    assert settings.Settings().pbx.timezone == "Europe/Moscow"
+    assert str(settings.account_zone(settings.Settings())) == "Europe/Moscow"
+    path = write(tmp_path / "config.toml", """
+[pbx]
+timezone = " Asia/Yekaterinburg "
+records_hosts = ["*.Records.Example.RU", ".rec.example.com.", "записи.рф", "  "]
+""")
+    loaded = settings.load(path)
+    assert loaded.pbx.timezone == "Asia/Yekaterinburg"
+    assert str(settings.account_zone(loaded)) == "Asia/Yekaterinburg"
+    assert loaded.pbx.records_hosts == ["records.example.ru", "rec.example.com", "записи.рф"]
