@@ -1,10 +1,14 @@
 """Call recordings: downloaded once into the profile's cache, the token kept from strangers.
 
-The PBX links recordings on its records hosts, which want the API token (CONTRACT §6).
-The token goes only to the API host and the allowed records hosts, and over plain HTTP
-only when the operator's API address is plain HTTP too (a local simulator). Redirects
-are followed here, hop by hop, because httpx strips only ``Authorization`` on a
-cross-origin redirect, not ``X-API-KEY``: each hop decides afresh whether it gets the token.
+The PBX links recordings on numbered hosts of its own domains (``records7.gravitel.ru``),
+which usually serve them without a key. So a recording is first asked for without the
+token; the token (CONTRACT §6) is sent only when the host answers 401/403 and is the API
+host or one of the PBX's own domains (``gravitel.ru``, ``aicall.ru``, or a domain the
+operator adds in ``pbx.records_hosts``): the domain itself or a subdomain of it, matched on a
+dot boundary, never by prefix or substring. Over plain HTTP only when the operator's API
+address is plain HTTP too (a local simulator). Redirects are followed here, hop by hop,
+because httpx strips only ``Authorization`` on a cross-origin redirect, not ``X-API-KEY``:
+each hop starts again without the token and decides afresh whether it may get it.
 Files land atomically (temporary file, then rename), so a cached file is always complete.
 """
 
@@ -16,6 +20,7 @@ import logging
 import os
 import re
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,11 +32,13 @@ from desktop_app.core.texts import QT_TRANSLATE_NOOP, Text, UserError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_RECORDS_HOSTS = ("records.gravitel.ru", "records.aicall.ru")
+# The PBX's own domains: their hosts (and the API host) may receive the token after a 401/403.
+PBX_DOMAINS = ("gravitel.ru", "aicall.ru")
 MAX_RECORDING_BYTES = 200 * 1024 * 1024
 MAX_REDIRECTS = 5
 _SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,5}$")
 _CTX = "recordings"
+_ASKS_FOR_KEY = (401, 403)
 
 
 class RecordingError(UserError):
@@ -44,15 +51,36 @@ class RecordingError(UserError):
         self.status = status
 
 
-def _host_key(host: str) -> str:
-    host = host.strip().lower()
-    if "://" in host:
-        host = urlsplit(host).hostname or ""
-    return host.rstrip(".")
+def domain_key(entry: str) -> str:
+    """The ASCII (IDNA) form of a host or domain as written by a person: ``https://Rec.Example./``,
+    ``*.example.ru`` and ``.example.ru`` all give ``example.ru``-style keys; "" when it is none."""
+    text = entry.strip()
+    if "://" in text:
+        text = urlsplit(text).hostname or ""
+    text = text.strip().lower().removeprefix("*.").strip(".")
+    if not text:
+        return ""
+    try:
+        return httpx.URL(f"https://{text}/").raw_host.decode("ascii").lower().rstrip(".")
+    except (httpx.InvalidURL, UnicodeError):
+        return ""
+
+
+def _url_host(url: httpx.URL) -> str:
+    # The host exactly as the connection will use it (IDNA-encoded): no Unicode look-alikes.
+    return url.raw_host.decode("ascii").lower().rstrip(".")
+
+
+def in_domains(host: str, domains: Iterable[str]) -> bool:
+    """``host`` is one of ``domains`` or a subdomain of one, on a dot boundary: ``records7.gravitel.ru``
+    is in ``gravitel.ru``; ``evilgravitel.ru`` and ``gravitel.ru.evil.example`` are not."""
+    return any(domain and (host == domain or host.endswith("." + domain)) for domain in domains)
 
 
 class RecordingFetcher:
-    def __init__(self, http: httpx.AsyncClient, token: str | None, api_url: str, allowed_hosts: list[str],
+    """``domains``: besides the API host, the domains whose hosts may get the token (after a 401/403)."""
+
+    def __init__(self, http: httpx.AsyncClient, token: str | None, api_url: str, domains: Iterable[str],
                  cache_dir: Path, *, max_bytes: int = MAX_RECORDING_BYTES) -> None:
         api = urlsplit(api_url)
         if api.scheme not in ("http", "https") or not api.hostname:
@@ -61,7 +89,8 @@ class RecordingFetcher:
         self._token = token or None
         if self._token:
             register_secret(self._token)
-        self._allowed = {_host_key(api.hostname), *(_host_key(h) for h in allowed_hosts if h.strip())}
+        self._api_host = domain_key(api.hostname)
+        self._domains = frozenset(key for key in map(domain_key, domains) if key)
         # Plain HTTP carries the token in the clear: only where the operator already sends it so.
         self._plain_http_ok = api.scheme == "http"
         self._cache_dir = Path(cache_dir)
@@ -71,16 +100,22 @@ class RecordingFetcher:
     @classmethod
     def from_settings(cls, http: httpx.AsyncClient, settings: Any, token: str | None,
                       cache_dir: Path) -> RecordingFetcher:
-        """The PBX's records hosts plus those the operator added (``pbx.records_hosts``)."""
+        """The PBX's own domains plus those the operator added (``pbx.records_hosts``)."""
         pbx = getattr(settings, "pbx", settings)
-        hosts = [*DEFAULT_RECORDS_HOSTS, *pbx.records_hosts]
-        return cls(http, token, pbx.api_url, hosts, cache_dir)
+        return cls(http, token, pbx.api_url, [*PBX_DOMAINS, *pbx.records_hosts], cache_dir)
 
     def token_allowed(self, url: str | httpx.URL) -> bool:
-        parsed = httpx.URL(str(url))
+        """Whether ``url``'s host may receive the token when it asks for it (401/403)."""
+        try:
+            parsed = httpx.URL(str(url))
+            host = _url_host(parsed)
+        except (httpx.InvalidURL, UnicodeError):
+            return False
         if parsed.scheme == "http" and not self._plain_http_ok:
             return False
-        return parsed.scheme in ("http", "https") and _host_key(parsed.host) in self._allowed
+        if parsed.scheme not in ("http", "https") or not host:
+            return False
+        return host == self._api_host or in_domains(host, self._domains)
 
     def cache_path(self, url: str) -> Path:
         key = hashlib.sha256(url.strip().encode("utf-8")).hexdigest()[:40]
@@ -125,16 +160,9 @@ class RecordingFetcher:
     async def _download(self, url: httpx.URL, target: Path) -> None:
         current = url
         for _hop in range(MAX_REDIRECTS + 1):
-            headers = {"X-API-KEY": self._token} if self._token and self.token_allowed(current) else {}
             try:
-                async with self._http.stream("GET", current, headers=headers, follow_redirects=False) as response:
-                    if response.is_redirect:
-                        current = self._next_hop(current, response.headers["location"])
-                        log.info("recording redirected to %s", current.host)
-                        continue
-                    self._check_status(response, current.host)
-                    await self._save(response, target)
-                    return
+                # Every hop is asked without the token first: most records hosts need none.
+                following = await self._get(current, target, with_token=False)
             except httpx.TimeoutException:
                 raise RecordingError(QT_TRANSLATE_NOOP(
                     "recordings", "The recording server {host} did not answer in time."), host=current.host) from None
@@ -142,8 +170,28 @@ class RecordingFetcher:
                 raise RecordingError(QT_TRANSLATE_NOOP(
                     "recordings", "Cannot download the recording from {host}: {reason}"),
                     host=current.host, reason=str(exc)[:200] or type(exc).__name__) from None
+            if following is None:
+                return
+            current = following
         raise RecordingError(QT_TRANSLATE_NOOP(
             "recordings", "The recording link redirects too many times."))
+
+    async def _get(self, url: httpx.URL, target: Path, *, with_token: bool) -> httpx.URL | None:
+        """One GET of ``url``: the next hop of a redirect, or None once the file is saved."""
+        headers = {"X-API-KEY": self._token} if with_token and self._token else {}
+        async with self._http.stream("GET", url, headers=headers, follow_redirects=False) as response:
+            if response.is_redirect:
+                following = self._next_hop(url, response.headers["location"])
+                log.info("recording redirected to %s", following.host)
+                return following
+            asks_for_key = (response.status_code in _ASKS_FOR_KEY and not with_token and self._token is not None
+                            and self.token_allowed(url))
+            if not asks_for_key:
+                self._check_status(response, url.host)
+                await self._save(response, target)
+                return None
+        log.info("records host %s asks for the key (HTTP %d)", url.host, response.status_code)
+        return await self._get(url, target, with_token=True)
 
     def _check_status(self, response: httpx.Response, host: str) -> None:
         status = response.status_code
