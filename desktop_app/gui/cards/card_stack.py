@@ -25,12 +25,10 @@ from desktop_app.calls.call_log import CallLog
 from desktop_app.calls.tracker import CallState, CallTracker, TrackedCall
 from desktop_app.contacts.directory import ContactDirectory
 from desktop_app.gui.cards.caller_card import CallerCard
-from desktop_app.gui.shell.resources import RESOURCES_DIR
+from desktop_app.core.package_data import RING_SOUND
 
 log = logging.getLogger(__name__)
 
-SOUNDS_DIR = RESOURCES_DIR / "sounds"
-RING_SOUND = SOUNDS_DIR / "ring.wav"
 MARGIN = 12  # from the edges of the available area
 GAP = 8  # between cards
 EXPIRE_MS = 15_000  # how often silent calls are looked for

@@ -12,7 +12,7 @@ import logging
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
 from desktop_app.core.texts import Text, UserError
-from desktop_app.gui.shell.resources import I18N_DIR
+from desktop_app.core.package_data import I18N_DIR
 
 log = logging.getLogger(__name__)
 CATALOG = "gravitel_desk"

@@ -1,15 +1,11 @@
-"""Where the drawn icons and compiled translations live."""
+"""The drawn icons as Qt sees them (the files are found by core.package_data)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QIcon
 
-RESOURCES_DIR = Path(__file__).resolve().parents[2] / "resources"
-ICONS_DIR = RESOURCES_DIR / "icons"
-I18N_DIR = RESOURCES_DIR / "i18n"
+from desktop_app.core.package_data import ICONS_DIR
 
 
 def is_dark_theme() -> bool:

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
 
 from desktop_app.gui.shell import i18n
-from desktop_app.gui.shell.resources import I18N_DIR
+from desktop_app.core.package_data import I18N_DIR
 
 ROOT = Path(__file__).resolve().parents[4]
 TS = I18N_DIR / "gravitel_desk_ru.ts"
