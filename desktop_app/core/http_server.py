@@ -23,6 +23,12 @@ Why these choices:
 * Shutdown: stop listening, close idle connections, let busy ones finish their response
   (with ``connection: close``) for at most ``shutdown_timeout``, then cancel the rest.
   Every connection task is tracked, so none outlives :meth:`HttpServer.close`.
+* Streaming: a :class:`Response` with ``stream`` sends its headers, then each chunk the
+  async iterable yields (chunked encoding), for as long as it yields. Each write waits at
+  most ``write_timeout`` for the client to read (a client that stops reading is dropped);
+  the client closing its side ends the stream at once (the iterable is closed, so its
+  ``finally`` runs); shutdown ends streams at once, as idle connections. The connection
+  closes after a stream.
 """
 
 from __future__ import annotations
@@ -31,7 +37,8 @@ import asyncio
 import json
 import logging
 import ssl
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -68,6 +75,8 @@ class Response:
     status: int
     body: bytes = b""
     headers: list[tuple[str, str]] = field(default_factory=list)
+    # Sent chunk by chunk after the headers instead of ``body`` (Server-Sent Events).
+    stream: AsyncIterable[bytes] | None = None
 
     @classmethod
     def json(cls, status: int, payload: Any, headers: Iterable[tuple[str, str]] = ()) -> Response:
@@ -105,8 +114,12 @@ class _HttpError(Exception):
         self.status = status
 
 
+class _PeerClosed(ConnectionError):
+    """The client closed its side while we were streaming to it."""
+
+
 class _Connection:
-    __slots__ = ("reader", "writer", "h11", "idle", "idle_since", "served", "client")
+    __slots__ = ("reader", "writer", "h11", "idle", "idle_since", "served", "client", "streaming")
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, now: float, limit: int) -> None:
         self.reader = reader
@@ -116,6 +129,7 @@ class _Connection:
         self.idle = True
         self.idle_since = now
         self.served = 0
+        self.streaming = False
         peer = writer.get_extra_info("peername")
         self.client = (str(peer[0]), int(peer[1])) if isinstance(peer, tuple) and len(peer) >= 2 else None
 
@@ -214,7 +228,7 @@ class HttpServer:
         self._closing = True
         server.close()
         for task, conn in list(self._connections.items()):
-            if conn.idle:
+            if conn.idle or conn.streaming:  # a stream has no natural end to wait for
                 task.cancel()
         tasks = set(self._tasks)
         if tasks:
@@ -319,6 +333,9 @@ class HttpServer:
                 return
             request = self._make_request(conn, event, body)
             response = await self._call_handler(request)
+            if response.stream is not None and request.method != "HEAD":
+                await self._send_stream(conn, response)
+                return
             await self._send_response(conn, request, response)
             conn.served += 1
             if self._closing or h.our_state is not h11.DONE or h.their_state is not h11.DONE:
@@ -432,11 +449,7 @@ class HttpServer:
 
     async def _send_response(self, conn: _Connection, request: Request, response: Response) -> None:
         h = conn.h11
-        headers = [
-            (name.encode("latin-1"), value.encode("latin-1"))
-            for name, value in response.headers
-            if name.lower() not in ("content-length", "transfer-encoding", "connection")
-        ]
+        headers = _plain_headers(response)
         body = response.body
         if response.status in (204, 304) or response.status < 200:
             body = b""
@@ -449,6 +462,44 @@ class HttpServer:
             data += h.send(h11.Data(data=body))
         data += h.send(h11.EndOfMessage())
         await self._write(conn, data)
+
+    async def _send_stream(self, conn: _Connection, response: Response) -> None:
+        """Headers, then every chunk of ``response.stream``; ends when it ends, when the
+        client closes its side or stops reading, or at shutdown."""
+        assert response.stream is not None
+        h = conn.h11
+        headers = [*_plain_headers(response), (b"connection", b"close")]
+        # No content-length: h11 sends the body chunked (or close-delimited to HTTP/1.0).
+        head = h.send(h11.Response(status_code=response.status, headers=headers, reason=_reason(response.status)))
+        task = asyncio.current_task()
+        assert task is not None
+        conn.streaming = True
+        watcher = asyncio.get_running_loop().create_task(self._watch_peer(conn))
+        # The stream may wait long between chunks: stop it the moment the client leaves.
+        watcher.add_done_callback(lambda w: task.cancel() if conn.streaming and not w.cancelled() else None)
+        try:
+            await self._write(conn, head)
+            async with aclosing(aiter(response.stream)) as chunks:  # type: ignore[type-var]
+                async for chunk in chunks:
+                    if chunk:
+                        await self._write(conn, h.send(h11.Data(data=chunk)))
+            await self._write(conn, h.send(h11.EndOfMessage()))
+        except asyncio.CancelledError:
+            if watcher.done() and not watcher.cancelled() and task.uncancel() == 0:
+                raise _PeerClosed("the client closed the stream") from None
+            raise
+        finally:
+            conn.streaming = False
+            watcher.cancel()
+
+    @staticmethod
+    async def _watch_peer(conn: _Connection) -> None:
+        """Returns when the client closes (or resets) its side; what it sends is discarded."""
+        try:
+            while await conn.reader.read(READ_SIZE):
+                pass
+        except OSError:
+            pass
 
     async def _write(self, conn: _Connection, data: bytes) -> None:
         conn.writer.write(data)
@@ -490,6 +541,15 @@ class HttpServer:
                 self._on_error_response(status)
             except Exception:
                 log.exception("on_error_response callback failed")
+
+
+def _plain_headers(response: Response) -> list[tuple[bytes, bytes]]:
+    """The handler's headers minus those that frame the message, which are ours to set."""
+    return [
+        (name.encode("latin-1"), value.encode("latin-1"))
+        for name, value in response.headers
+        if name.lower() not in ("content-length", "transfer-encoding", "connection")
+    ]
 
 
 def _reason(status: int) -> bytes:
