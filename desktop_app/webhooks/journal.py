@@ -41,6 +41,11 @@ CREATE TABLE IF NOT EXISTS webhook_journal (
     UNIQUE (kind, dedupe_key)
 );
 CREATE INDEX IF NOT EXISTS webhook_journal_call_id ON webhook_journal (call_id);
+-- How far the desk has read another journal (a relay's stream), committed with what it read.
+CREATE TABLE IF NOT EXISTS webhook_journal_positions (
+    source   TEXT PRIMARY KEY,
+    position INTEGER NOT NULL
+);
 """
 
 _COLUMNS = "seq, kind, call_id, received_at, body"
@@ -79,17 +84,65 @@ class WebhookJournal:
             self._conn.close()
             raise JournalError(f"cannot open {db_path}: {exc}") from exc
 
-    def record(self, webhook: JournaledWebhook, body: str, received_at: float | None = None) -> bool:
-        """Commit one delivery. True if new, False if this delivery was stored before."""
+    def record(self, webhook: JournaledWebhook, body: str, received_at: float | None = None) -> int | None:
+        """Commit one delivery. Its ``seq`` if new (true), None if this delivery was stored before."""
         try:
-            cursor = self._conn.execute(
-                "INSERT INTO webhook_journal (kind, dedupe_key, call_id, received_at, body) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, dedupe_key) DO NOTHING",
-                (webhook.kind, webhook.dedupe_key, webhook.id, received_at or time.time(), body),
-            )
+            return self._insert(webhook, body, received_at or time.time())
         except sqlite3.Error as exc:
             raise JournalError(f"cannot store {webhook.kind} {webhook.id!r}: {exc}") from exc
-        return cursor.rowcount == 1
+
+    def _insert(self, webhook: JournaledWebhook, body: str, received_at: float) -> int | None:
+        cursor = self._conn.execute(
+            "INSERT INTO webhook_journal (kind, dedupe_key, call_id, received_at, body) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, dedupe_key) DO NOTHING",
+            (webhook.kind, webhook.dedupe_key, webhook.id, received_at, body),
+        )
+        return cursor.lastrowid if cursor.rowcount == 1 else None
+
+    def record_many(
+        self,
+        items: list[tuple[JournaledWebhook, str]],
+        received_at: float,
+        *,
+        position: tuple[str, int] | None = None,
+    ) -> list[bool]:
+        """Commit several deliveries (webhook, body) and, with ``position`` (source, id), how
+        far that source was read, all in one transaction. For each: True if it was new."""
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                new = [self._insert(webhook, body, received_at) is not None for webhook, body in items]
+                if position is not None:
+                    self._conn.execute(
+                        "INSERT INTO webhook_journal_positions (source, position) VALUES (?, ?)"
+                        " ON CONFLICT (source) DO UPDATE SET position = max(position, excluded.position)",
+                        position,
+                    )
+                self._conn.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise JournalError(f"cannot store {len(items)} webhooks: {exc}") from exc
+        return new
+
+    def position(self, source: str) -> int:
+        """How far ``source`` was read (0: never)."""
+        try:
+            row = self._conn.execute(
+                "SELECT position FROM webhook_journal_positions WHERE source = ?", (source,)
+            ).fetchone()
+        except sqlite3.Error as exc:
+            raise JournalError(f"cannot read the webhook journal: {exc}") from exc
+        return int(row[0]) if row else 0
+
+    def last_seq(self) -> int:
+        """The newest entry's ``seq`` (0 when empty)."""
+        try:
+            return int(self._conn.execute("SELECT coalesce(max(seq), 0) FROM webhook_journal").fetchone()[0])
+        except sqlite3.Error as exc:
+            raise JournalError(f"cannot read the webhook journal: {exc}") from exc
 
     def entries(
         self, *, kind: str | None = None, call_id: str | None = None, after_seq: int = 0, limit: int = -1
@@ -141,8 +194,18 @@ class AsyncJournal:
     def _submit(self, fn: Callable[..., T], *args: Any) -> asyncio.Future[T]:
         return asyncio.wrap_future(self._executor.submit(fn, *args))
 
-    async def record(self, webhook: JournaledWebhook, body: str, received_at: float | None = None) -> bool:
+    async def record(self, webhook: JournaledWebhook, body: str, received_at: float | None = None) -> int | None:
         return await self._submit(self._journal.record, webhook, body, received_at)
+
+    async def record_many(self, items: list[tuple[JournaledWebhook, str]], received_at: float, *,
+                          position: tuple[str, int] | None = None) -> list[bool]:
+        return await self._submit(lambda: self._journal.record_many(items, received_at, position=position))
+
+    async def position(self, source: str) -> int:
+        return await self._submit(self._journal.position, source)
+
+    async def last_seq(self) -> int:
+        return await self._submit(self._journal.last_seq)
 
     async def entries(self, **filters: Any) -> list[JournalEntry]:
         return await self._submit(lambda: self._journal.entries(**filters))

@@ -27,10 +27,11 @@ def journal(profile):
 
 def test_record_is_stored_once_per_delivery(journal):
     alerting, text = event()
-    assert journal.record(alerting, text, 100.0) is True
-    assert journal.record(alerting, text, 101.0) is False  # repeated delivery
+    first = journal.record(alerting, text, 100.0)
+    assert first is not None
+    assert journal.record(alerting, text, 101.0) is None  # repeated delivery
     talking, text2 = event(stage="talking")
-    assert journal.record(talking, text2, 102.0) is True
+    assert journal.record(talking, text2, 102.0) > first  # its seq (ids only grow; gaps are fine)
     entries = journal.entries()
     assert [(e.kind, e.call_id, e.received_at) for e in entries] == [("event", "c1", 100.0), ("event", "c1", 102.0)]
     assert entries[0].seq < entries[1].seq
@@ -106,8 +107,8 @@ async def test_async_journal_runs_on_one_worker_thread_in_order(profile):
     try:
         webhooks = [event(f"c{i}") for i in range(50)]
         results = await asyncio.gather(*(journal.record(w, t, float(i)) for i, (w, t) in enumerate(webhooks)))
-        assert results == [True] * 50
-        assert await journal.record(*webhooks[3]) is False
+        assert results == list(range(1, 51))  # seqs in submission order
+        assert await journal.record(*webhooks[3]) is None
         entries = await journal.entries(kind="event")
         assert [e.call_id for e in entries] == [f"c{i}" for i in range(50)]
     finally:
@@ -121,3 +122,28 @@ async def test_async_open_failure_leaves_no_thread(tmp_path):
     with pytest.raises(JournalError):
         await AsyncJournal.open(tmp_path / "dir.sqlite3")
     assert threading.active_count() == before
+
+
+def test_record_many_commits_webhooks_and_the_position_together(profile):
+    journal = WebhookJournal(profile.db_path)
+    batch = [event("r1"), event("r2")]
+    assert journal.position("relay:x") == 0
+    assert journal.record_many(batch, 5.0, position=("relay:x", 17)) == [True, True]
+    assert journal.record_many([event("r2"), event("r3")], 6.0, position=("relay:x", 19)) == [False, True]
+    assert journal.position("relay:x") == 19
+    journal.record_many([], 7.0, position=("relay:x", 3))  # never goes back
+    assert journal.position("relay:x") == 19
+    assert [e.call_id for e in journal.entries()] == ["r1", "r2", "r3"]
+    assert journal.last_seq() == journal.entries()[-1].seq
+    journal.close()
+
+
+def test_record_many_is_all_or_nothing(profile):
+    journal = WebhookJournal(profile.db_path)
+    good = event("ok")
+    bad = (good[0], None)  # NOT NULL body: the second insert fails
+    with pytest.raises(JournalError):
+        journal.record_many([good, bad], 1.0, position=("relay:x", 5))  # type: ignore[list-item]
+    assert journal.entries() == []
+    assert journal.position("relay:x") == 0
+    journal.close()
