@@ -23,7 +23,13 @@ when the listener starts.
 
 ``on_webhook`` receives each accepted webhook (typed; /client requests too), in arrival
 order, on the loop via ``call_soon``: the answer to the PBX never waits for it. It should
-return quickly; its exceptions are logged.
+return quickly; its exceptions are logged. ``on_recorded`` likewise receives each newly
+journaled webhook with its journal ``seq`` (:class:`Recorded`): the relay publishes those.
+
+A service built on the listener (the relay) adds its own routes with ``extra_routes``:
+``(route, handler)`` pairs, a route ending in ``/`` matching every path under it; the
+handler sees the request with the prefix removed from its path and does its own auth.
+``on_request(request, response, seconds)`` sees every answer (server-style logs, metrics).
 """
 
 from __future__ import annotations
@@ -36,15 +42,23 @@ import logging
 import re
 import ssl
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from desktop_app.core.http_server import HttpServer, Limits, Request, Response, format_host, server_ssl_context
+from desktop_app.core.http_server import (
+    Handler,
+    HttpServer,
+    Limits,
+    Request,
+    Response,
+    format_host,
+    server_ssl_context,
+)
 from desktop_app.core.texts import QT_TRANSLATE_NOOP, Text, UserError
 from desktop_app.webhooks.journal import AsyncJournal, JournalError
-from desktop_app.webhooks.types import ClientRequest, Webhook, WebhookError, parse
+from desktop_app.webhooks.types import ClientRequest, JournaledWebhook, Webhook, WebhookError, parse
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +70,20 @@ DEFAULT_LIMITS = Limits()
 
 ClientLookup = Callable[[ClientRequest], Awaitable[dict[str, Any]]]
 WebhookCallback = Callable[[Webhook], None]
+ExtraRoutes = Sequence[tuple[str, Handler]]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A webhook just committed to the journal for the first time."""
+
+    seq: int
+    webhook: JournaledWebhook
+    started: float  # time.perf_counter() when its request reached the routes
+
+
+RecordedCallback = Callable[[Recorded], None]
+RequestCallback = Callable[[Request, Response, float], None]
 
 # route (after the prefix) -> webhook kind
 WEBHOOK_ROUTES = {
@@ -117,7 +145,13 @@ class WebhookRoutes:
         lookup_timeout: float = LOOKUP_TIMEOUT,
         deliver: WebhookCallback | None = None,
         on_answer: Callable[[int, bool], None] | None = None,
+        on_recorded: RecordedCallback | None = None,
+        on_request: RequestCallback | None = None,
+        extra_routes: ExtraRoutes = (),
     ) -> None:
+        self._on_recorded = on_recorded
+        self._on_request = on_request
+        self._extra = tuple(extra_routes)
         self._token = crm_token.encode("utf-8")
         self._journal = journal
         self._prefix = path_prefix
@@ -127,12 +161,15 @@ class WebhookRoutes:
         self._on_answer = on_answer
 
     async def __call__(self, request: Request) -> Response:
-        response, accepted = await self._route(request)
+        started = time.perf_counter()
+        response, accepted = await self._route(request, started)
         if self._on_answer is not None:
             self._on_answer(response.status, accepted)
+        if self._on_request is not None:
+            _safe_call(self._on_request, request, response, time.perf_counter() - started)
         return response
 
-    async def _route(self, request: Request) -> tuple[Response, bool]:
+    async def _route(self, request: Request, started: float) -> tuple[Response, bool]:
         path = _SLASHES.sub("/", request.path)
         if len(path) > 1 and path.endswith("/"):
             path = path[:-1]
@@ -145,6 +182,9 @@ class WebhookRoutes:
             return Response.json(200, {"status": "ok"}), False
         kind = WEBHOOK_ROUTES.get(route)
         if kind is None:
+            for extra, handler in self._extra:
+                if route == extra or extra.endswith("/") and route.startswith(extra):
+                    return await handler(dataclasses.replace(request, path=route)), False
             return _error(404, "not found"), False
         if request.method != "POST":
             return _error(405, "method not allowed", allow="POST"), False
@@ -158,12 +198,15 @@ class WebhookRoutes:
             self._hand_on(webhook)
             return Response.json(200, await self._client_answer(webhook)), True
         try:
-            is_new = await self._journal.record(webhook, request.body.decode("utf-8-sig"), time.time())
+            seq = await self._journal.record(webhook, request.body.decode("utf-8-sig"), time.time())
         except JournalError:
             log.exception("webhook %s %r not stored; answering 500 so the PBX retries", kind, webhook.id)
             return _error(500, "could not store the webhook, please retry"), False
+        is_new = seq is not None
         if is_new:
             self._hand_on(webhook)
+            if self._on_recorded is not None:
+                asyncio.get_running_loop().call_soon(_safe_call, self._on_recorded, Recorded(seq, webhook, started))
         else:
             log.info("repeated delivery of %s %r", kind, webhook.id)
         return Response.json(200, {"status": "ok"} if is_new else {"status": "ok", "duplicate": True}), True
@@ -202,11 +245,11 @@ class WebhookRoutes:
         return answer
 
 
-def _safe_call(callback: WebhookCallback, webhook: Webhook) -> None:
+def _safe_call(callback: Callable[..., None], *args: Any) -> None:
     try:
-        callback(webhook)
+        callback(*args)
     except Exception:
-        log.exception("on_webhook failed for %s %r", webhook.kind, webhook.id)
+        log.exception("%s failed for %r", getattr(callback, "__name__", "a listener callback"), args[0])
 
 
 def _error(status: int, message: str, *, allow: str | None = None) -> Response:
@@ -233,7 +276,13 @@ class Listener:
         limits: Limits = DEFAULT_LIMITS,
         lookup_timeout: float = LOOKUP_TIMEOUT,
         journal_retention_days: float = JOURNAL_RETENTION_DAYS,
+        on_recorded: RecordedCallback | None = None,
+        on_request: RequestCallback | None = None,
+        extra_routes: ExtraRoutes = (),
     ) -> None:
+        self._on_recorded = on_recorded
+        self._on_request = on_request
+        self._extra_routes = extra_routes
         self._db_path = Path(db_path)
         self._token = crm_token or ""
         self._host = host
@@ -326,6 +375,9 @@ class Listener:
             lookup_timeout=self._lookup_timeout,
             deliver=self._on_webhook,
             on_answer=self._count_answer,
+            on_recorded=self._on_recorded,
+            on_request=self._on_request,
+            extra_routes=self._extra_routes,
         )
         server = HttpServer(
             routes,
