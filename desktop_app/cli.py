@@ -15,8 +15,11 @@ from collections.abc import Sequence
 
 from desktop_app import DISPLAY_NAME, __version__
 from desktop_app.core.texts import UserError
+from desktop_app.relay import commands as relay_commands
 
 URI_SCHEMES = ("tel:", "callto:")
+# The keyring's token kinds (desktop_app.core.secret_store), here without importing keyring.
+TOKEN_KINDS = ("api", "crm", "relay", "metrics")
 
 # Commands a running instance of the same profile may take over (it owns the PBX session
 # and shows the result to the operator). Everything else always runs in this process.
@@ -42,12 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
     sms.add_argument("number")
     sms.add_argument("text")
 
-    token = commands.add_parser("token", help="manage the API and CRM tokens in the OS keyring")
+    token = commands.add_parser("token", help="manage the tokens in the OS keyring (api, crm, relay, metrics)")
     token_commands = token.add_subparsers(dest="token_command", metavar="ACTION", required=True)
     token_set = token_commands.add_parser("set", help="store a token read from standard input")
-    token_set.add_argument("kind", choices=("api", "crm"))
+    token_set.add_argument("kind", choices=TOKEN_KINDS)
     token_clear = token_commands.add_parser("clear", help="remove a stored token")
-    token_clear.add_argument("kind", choices=("api", "crm"))
+    token_clear.add_argument("kind", choices=TOKEN_KINDS)
     token_commands.add_parser("status", help="show where each token comes from")
 
     contacts = commands.add_parser("contacts", help="import or export the contact directory")
@@ -57,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     contacts_export = contacts_commands.add_parser("export", help="export to a .csv file")
     contacts_export.add_argument("file")
 
+    relay_commands.add_parser(commands)
     commands.add_parser("simulator", help="run the built-in PBX simulator (see --help of it)", add_help=False)
     return parser
 
@@ -134,6 +138,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         log_setup.setup(profile.ensure().logs_dir)
     if args.command == "token":
         return _token(profile, args)
+    if args.command == "relay":
+        return relay_commands.run(profile, args)
     if args.command == "contacts":
         return _contacts(profile, args)
     if args.command in ("call", "sms"):

@@ -59,7 +59,8 @@ def _release_qasync_loops():
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch, tmp_path):
     """No test sees the developer's tokens, profile or real keyring."""
-    for var in ("GRAVITEL_DESK_API_TOKEN", "GRAVITEL_DESK_CRM_TOKEN", "GRAVITEL_DESK_PROFILE"):
+    for var in ("GRAVITEL_DESK_API_TOKEN", "GRAVITEL_DESK_CRM_TOKEN", "GRAVITEL_DESK_RELAY_TOKEN",
+                "GRAVITEL_DESK_METRICS_TOKEN", "GRAVITEL_DESK_PROFILE"):
         monkeypatch.delenv(var, raising=False)
     previous = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())

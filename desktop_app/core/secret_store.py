@@ -1,7 +1,9 @@
-"""The two tokens (CONTRACT §3), kept in the OS keyring and nowhere else.
+"""The tokens, kept in the OS keyring and nowhere else.
 
 ``api``: sent to the PBX as ``X-API-KEY``. ``crm``: what the PBX must send to our
-listener. Environment variables override the keyring for headless machines and CI.
+listener (or to the office relay). ``relay``: a desk's token for the office relay's
+stream. ``metrics``: on the relay, what a scraper sends to read ``/metrics``.
+Environment variables override the keyring for headless machines, containers and CI.
 Every keyring call lives here; a backend that cannot keep a secret safely (fail, null,
 plaintext files, an empty chainer) is refused with a message saying what to do, and
 nothing ever falls back to writing a token into a file.
@@ -22,10 +24,15 @@ from desktop_app.core.log_setup import register_secret
 from desktop_app.core.profile import Profile
 from desktop_app.core.texts import QT_TRANSLATE_NOOP, Text, UserError
 
-TokenKind = Literal["api", "crm"]
-TOKEN_KINDS: tuple[TokenKind, ...] = ("api", "crm")
+TokenKind = Literal["api", "crm", "relay", "metrics"]
+TOKEN_KINDS: tuple[TokenKind, ...] = ("api", "crm", "relay", "metrics")
 SERVICE = APP_NAME
-ENV_VARS: dict[TokenKind, str] = {"api": "GRAVITEL_DESK_API_TOKEN", "crm": "GRAVITEL_DESK_CRM_TOKEN"}
+ENV_VARS: dict[TokenKind, str] = {
+    "api": "GRAVITEL_DESK_API_TOKEN",
+    "crm": "GRAVITEL_DESK_CRM_TOKEN",
+    "relay": "GRAVITEL_DESK_RELAY_TOKEN",
+    "metrics": "GRAVITEL_DESK_METRICS_TOKEN",
+}
 _REFUSED_BACKENDS = ("fail", "null", "plaintext", "chainer")
 
 

@@ -8,6 +8,7 @@ Secrets never live here (see :mod:`desktop_app.core.secret_store`).
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import re
 import tempfile
@@ -71,12 +72,21 @@ class UiSettings:
 
 
 @dataclass
+class RelaySettings:
+    # A desk: the office relay's address; set = relay mode (no listener, one outbound stream).
+    url: str = ""
+    # The relay: who may read /metrics without the metrics token (addresses or networks).
+    metrics_from: list[str] = field(default_factory=lambda: ["127.0.0.1", "::1"])
+
+
+@dataclass
 class Settings:
     pbx: PbxSettings = field(default_factory=PbxSettings)
     listener: ListenerSettings = field(default_factory=ListenerSettings)
     popup: PopupSettings = field(default_factory=PopupSettings)
     crm: CrmSettings = field(default_factory=CrmSettings)
     ui: UiSettings = field(default_factory=UiSettings)
+    relay: RelaySettings = field(default_factory=RelaySettings)
 
 
 # A domain name: two labels or more of letters (any script), digits and inner hyphens.
@@ -184,6 +194,17 @@ def _validate(s: Settings, path: Path) -> None:
     if bool(s.listener.tls_cert) != bool(s.listener.tls_key):
         key = "listener.tls_key" if s.listener.tls_cert else "listener.tls_cert"
         raise SettingsError(path, key, QT_TRANSLATE_NOOP("settings", "tls_cert and tls_key must be set together (both = HTTPS, none = HTTP)"))
+    if s.relay.url:
+        relay_url = urlsplit(s.relay.url)
+        if relay_url.scheme not in ("http", "https") or not relay_url.hostname or relay_url.query:
+            raise SettingsError(path, "relay.url", QT_TRANSLATE_NOOP("settings", "must be an http:// or https:// URL"))
+        s.relay.url = s.relay.url.rstrip("/")
+    for address in s.relay.metrics_from:
+        try:
+            ipaddress.ip_network(address, strict=False)
+        except ValueError:
+            raise SettingsError(path, "relay.metrics_from", QT_TRANSLATE_NOOP(
+                "settings", "not an IP address or network: {address}"), address=address) from None
     for key in ("tls_cert", "tls_key"):
         value = getattr(s.listener, key)
         if value and not Path(value).expanduser().is_file():

@@ -229,3 +229,10 @@ def test_an_unusable_profile_is_one_line_not_a_traceback(tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith("gravitel-desk: ") and result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr
+
+
+def test_the_command_line_knows_every_token_kind():
+    from desktop_app import cli
+    from desktop_app.core import secret_store
+
+    assert cli.TOKEN_KINDS == secret_store.TOKEN_KINDS

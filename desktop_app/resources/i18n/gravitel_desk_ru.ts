@@ -1791,6 +1791,10 @@
         <translation>tls_cert и tls_key задаются вместе (оба — HTTPS, ни одного — HTTP)</translation>
     </message>
     <message>
+        <source>not an IP address or network: {address}</source>
+        <translation>не IP-адрес и не сеть: {address}</translation>
+    </message>
+    <message>
         <source>no such file: {file}</source>
         <translation>нет такого файла: {file}</translation>
     </message>

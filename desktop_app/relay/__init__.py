@@ -1,0 +1,1 @@
+"""The office relay: one PBX address for every desk (docs/relay.md)."""
