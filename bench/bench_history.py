@@ -94,7 +94,7 @@ def _run(args: argparse.Namespace, app, db: Path) -> list[str]:
         merge_rows,
         time_format,
     )
-    from desktop_app.gui.windows.history_window import write_csv
+    from desktop_app.core.csv_export import write_csv
     from desktop_app.pbx.types import CallRecord, HistoryType
 
     rng = random.Random(7)

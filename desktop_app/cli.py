@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     contacts_import.add_argument("file")
     contacts_export = contacts_commands.add_parser("export", help="export to a .csv file")
     contacts_export.add_argument("file")
+    contacts_export.add_argument("--encoding", choices=("utf-8", "cp1251"), default="utf-8",
+                                 help="utf-8 (with BOM, the default) or cp1251 (Windows-1251, for older Excel)")
 
     relay_commands.add_parser(commands)
     commands.add_parser("simulator", help="run the built-in PBX simulator (see --help of it)", add_help=False)
@@ -205,7 +207,7 @@ def _contacts(profile, args: argparse.Namespace) -> int:
     directory = ContactDirectory(profile.db_path)
     try:
         if args.contacts_command == "export":
-            count = export_csv(directory, Path(args.file))
+            count = export_csv(directory, Path(args.file), args.encoding)
             print(f"exported {count} contacts to {args.file}")
             return 0
         report = import_file(directory, Path(args.file))

@@ -123,6 +123,10 @@ def test_contacts_import_and_export_from_the_command_line(tmp_path):
     assert result.returncode == 0, result.stderr
     text = exported.read_text(encoding="utf-8-sig")
     assert "Иванов Иван" in text and "+7 999 123-45-67" in text
+    old_excel = tmp_path / "old.csv"
+    result = run_cli("--profile", str(tmp_path / "p"), "contacts", "export", str(old_excel), "--encoding", "cp1251")
+    assert result.returncode == 0, result.stderr
+    assert old_excel.read_bytes() == exported.read_bytes().decode("utf-8-sig").encode("cp1251")
 
 
 def test_contacts_import_of_a_missing_file_is_one_clear_line(tmp_path):

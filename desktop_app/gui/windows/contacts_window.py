@@ -55,9 +55,10 @@ from PySide6.QtWidgets import (
 
 from desktop_app.contacts.directory import Contact, ContactDirectory, display_number
 from desktop_app.contacts.import_export import ImportReport, export_csv, import_file
+from desktop_app.core.csv_export import CsvEncoding
 from desktop_app.core.phone import dial_form
 from desktop_app.core.texts import QT_TRANSLATE_NOOP, Text, UserError
-from desktop_app.gui.common import msgbox
+from desktop_app.gui.common import csv_formats, msgbox
 from desktop_app.gui.common.async_action import AsyncAction, show_result
 from desktop_app.gui.common.window_state import WindowState
 from desktop_app.gui.shell.i18n import error_text, tr_text
@@ -127,10 +128,10 @@ def import_in_thread(db_path: Path, path: Path) -> ImportReport:
         raise _database_error(exc) from exc
 
 
-def export_in_thread(db_path: Path, path: Path) -> int:
+def export_in_thread(db_path: Path, path: Path, encoding: CsvEncoding = CsvEncoding.UTF8) -> int:
     try:
         with ContactDirectory(db_path) as directory:
-            return export_csv(directory, path)
+            return export_csv(directory, path, encoding)
     except sqlite3.Error as exc:
         raise _database_error(exc) from exc
 
@@ -264,6 +265,7 @@ class ContactsWindow(QWidget):
         self.ask_open_path: PathAsker = self._ask_open_with_dialog
         self.ask_save_path: PathAsker = self._ask_save_with_dialog
         self.file_dialog: QFileDialog | None = None
+        self.csv_encoding = CsvEncoding.UTF8  # what the last export was saved in
         self.confirm_box: QMessageBox | None = None
 
         self.model = ContactsModel(self)
@@ -581,21 +583,22 @@ class ContactsWindow(QWidget):
     async def _import(self, path: Path) -> tuple[str, Path, ImportReport]:
         return "import", path, await asyncio.to_thread(import_in_thread, self._db_path, path)
 
-    def export_contacts(self, path: Path | None = None) -> None:
-        """Write every contact to a CSV file; without ``path`` ask where (non-blocking)."""
+    def export_contacts(self, path: Path | None = None, encoding: CsvEncoding | None = None) -> None:
+        """Write every contact to a CSV file; without ``path`` ask where (non-blocking).
+        ``encoding``: by default the one chosen in the last save dialog (UTF-8 at first)."""
         if self.files.busy:
             return
         if path is None:
             name = f"contacts-{datetime.now():%Y-%m-%d}.csv"
             self.ask_save_path(self.tr("Export contacts"), self._default_dir() / name,
-                               self.tr("CSV files (*.csv)"), self.export_contacts)
+                               csv_formats.name_filters(self.csv_encoding), self.export_contacts)
             return
         path = Path(path)
         show_result(self.result, self.tr("Exporting…"), True)
-        self.files.start(self._export(path))
+        self.files.start(self._export(path, encoding or self.csv_encoding))
 
-    async def _export(self, path: Path) -> tuple[str, Path, int]:
-        return "export", path, await asyncio.to_thread(export_in_thread, self._db_path, path)
+    async def _export(self, path: Path, encoding: CsvEncoding) -> tuple[str, Path, int]:
+        return "export", path, await asyncio.to_thread(export_in_thread, self._db_path, path, encoding)
 
     @Slot(object)
     def _on_files_done(self, outcome: tuple[str, Path, Any]) -> None:
@@ -650,8 +653,12 @@ class ContactsWindow(QWidget):
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setFileMode(QFileDialog.FileMode.AnyFile)
         dialog.setDefaultSuffix(suggested.suffix.lstrip("."))
-        dialog.fileSelected.connect(lambda chosen: on_chosen(Path(chosen)))
+        dialog.fileSelected.connect(lambda chosen: self._on_save_chosen(dialog, Path(chosen), on_chosen))
         dialog.open()
+
+    def _on_save_chosen(self, dialog: QFileDialog, path: Path, on_chosen: Callable[[Path], None]) -> None:
+        self.csv_encoding = csv_formats.encoding_of(dialog.selectedNameFilter()) or self.csv_encoding
+        on_chosen(path)
 
     def _file_dialog(self, caption: str, start: Path, name_filter: str) -> QFileDialog:
         if self.file_dialog is not None:

@@ -12,11 +12,10 @@ clock) and reaches the end of the media; the window says that nothing will be he
 from __future__ import annotations
 
 import asyncio
-import csv
 import logging
 import os
 import shutil
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -66,7 +65,9 @@ from PySide6.QtWidgets import (
 
 from desktop_app.calls.call_log import CallLog, LoggedCall
 from desktop_app.contacts.directory import ContactDirectory
+from desktop_app.core.csv_export import CsvEncoding, write_csv
 from desktop_app.core.texts import QT_TRANSLATE_NOOP, Text, UserError
+from desktop_app.gui.common import csv_formats
 from desktop_app.gui.common.async_action import AsyncAction, show_result
 from desktop_app.gui.common.window_state import WindowState, remember
 from desktop_app.gui.shell.i18n import error_text
@@ -109,7 +110,6 @@ _CTX = "HistoryWindow"
 MAX_LIMIT = 1_000_000
 SEARCH_DELAY_MS = 250
 BUILD_CHUNK = 1000  # rows built between two returns to the event loop
-CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class HistoryError(UserError):
@@ -147,22 +147,6 @@ def _partial(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.part")
 
 
-def write_csv(path: Path, header: Sequence[str], lines: Iterable[Sequence[str]]) -> None:
-    """UTF-8 with a BOM and ``;`` (what spreadsheets in Russia open directly), written whole
-    or not at all."""
-    path = Path(path)
-    tmp = _partial(path)
-    try:
-        with open(tmp, "w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle, delimiter=";")
-            writer.writerow(header)
-            writer.writerows(lines)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def copy_file(source: Path, target: Path) -> None:
     tmp = _partial(Path(target))
     try:
@@ -171,11 +155,6 @@ def copy_file(source: Path, target: Path) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-
-
-def _safe_cell(text: str) -> str:
-    # A name starting with "=" would run as a formula in a spreadsheet.
-    return "'" + text if text.startswith(CSV_FORMULA_START) else text
 
 
 class HistoryWindow(QWidget):
@@ -214,6 +193,7 @@ class HistoryWindow(QWidget):
         self._load_on_show = load_on_show
         self.ask_save_path: SaveAsker = self._ask_with_dialog
         self.save_dialog: QFileDialog | None = None
+        self.csv_encoding = CsvEncoding.UTF8  # what the last export was saved in
         self._loaded_request: HistoryRequest | None = None
         self._player: QMediaPlayer | None = None
         self._audio: QAudioOutput | None = None
@@ -589,13 +569,15 @@ class HistoryWindow(QWidget):
 
     # -- export ----------------------------------------------------------------------------
 
-    def export_csv(self, path: Path | None = None) -> None:
-        """Write the visible rows and columns as CSV; without ``path`` ask where (non-blocking)."""
+    def export_csv(self, path: Path | None = None, encoding: CsvEncoding | None = None) -> None:
+        """Write the visible rows and columns as CSV; without ``path`` ask where (non-blocking).
+        ``encoding``: by default the one chosen in the last save dialog (UTF-8 at first)."""
         if path is None:
             name = f"calls-{datetime.now():%Y-%m-%d}.csv"
             self.ask_save_path(self.tr("Export calls"), self._default_dir() / name,
-                               self.tr("CSV files (*.csv)"), self.export_csv)
+                               csv_formats.name_filters(self.csv_encoding), self.export_csv)
             return
+        encoding = encoding or self.csv_encoding
         header = self.table.horizontalHeader()
         columns = [header.logicalIndex(v) for v in range(header.count())]
         columns = [c for c in columns if not header.isSectionHidden(c)]
@@ -603,10 +585,10 @@ class HistoryWindow(QWidget):
         kinds = {kind: self.model.kind_label(kind) for kind in ("in", "out", "missed", "unknown")}
         rows = self.proxy.visible_rows()
         show_result(self.export_status, self.tr("Exporting…"), True)
-        self.exporter.start(self._export(Path(path), titles, columns, kinds, rows))
+        self.exporter.start(self._export(Path(path), titles, columns, kinds, rows, encoding))
 
     async def _export(self, path: Path, titles: list[str], columns: list[int], kinds: dict[str, str],
-                      rows: list[HistoryRow]) -> tuple[Path, int]:
+                      rows: list[HistoryRow], encoding: CsvEncoding) -> tuple[Path, int]:
         def cell(row: HistoryRow, column: int) -> str:
             if column == TYPE:
                 return kinds[row.kind]
@@ -616,18 +598,11 @@ class HistoryWindow(QWidget):
                 return format_seconds(row.wait, hours=True)
             if column == DURATION:
                 return format_seconds(row.duration, hours=True)
-            if column == CONTACT:
-                return _safe_cell(row.texts[column])
             return row.texts[column]
 
-        def work() -> None:
-            write_csv(path, titles, ([cell(row, c) for c in columns] for row in rows))
-
-        try:
-            await asyncio.to_thread(work)
-        except OSError as exc:
-            raise HistoryError(QT_TRANSLATE_NOOP("HistoryWindow", "Cannot write {path}: {reason}"),
-                               path=str(path), reason=exc.strerror or str(exc)) from None
+        # Every cell is guarded against formulas: a number or a name as it came from the PBX.
+        lines = ([cell(row, c) for c in columns] for row in rows)
+        await asyncio.to_thread(write_csv, path, titles, lines, encoding=encoding)
         return path, len(rows)
 
     @Slot(object)
@@ -845,10 +820,14 @@ class HistoryWindow(QWidget):
         dialog.setFileMode(QFileDialog.FileMode.AnyFile)
         dialog.setDefaultSuffix(suggested.suffix.lstrip("."))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.fileSelected.connect(lambda chosen: on_chosen(Path(chosen)))
+        dialog.fileSelected.connect(lambda chosen: self._on_save_chosen(dialog, Path(chosen), on_chosen))
         dialog.destroyed.connect(self._forget_dialog)
         self.save_dialog = dialog
         dialog.open()
+
+    def _on_save_chosen(self, dialog: QFileDialog, path: Path, on_chosen: Callable[[Path], None]) -> None:
+        self.csv_encoding = csv_formats.encoding_of(dialog.selectedNameFilter()) or self.csv_encoding
+        on_chosen(path)
 
     @Slot()
     def _forget_dialog(self) -> None:

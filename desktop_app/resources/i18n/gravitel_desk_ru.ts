@@ -387,10 +387,6 @@
         <translation>Экспорт контактов</translation>
     </message>
     <message>
-        <source>CSV files (*.csv)</source>
-        <translation>Файлы CSV (*.csv)</translation>
-    </message>
-    <message>
         <source>Exporting…</source>
         <translation>Экспорт…</translation>
     </message>
@@ -892,10 +888,6 @@
     <message>
         <source>Export calls</source>
         <translation>Экспорт звонков</translation>
-    </message>
-    <message>
-        <source>CSV files (*.csv)</source>
-        <translation>Файлы CSV (*.csv)</translation>
     </message>
     <message>
         <source>Exporting…</source>
@@ -1401,12 +1393,35 @@
         <translation>{file} — не файл vCard</translation>
     </message>
     <message>
-        <source>Cannot read {file}: {reason}</source>
-        <translation>Не удалось прочитать {file}: {reason}</translation>
+        <source>{file} is neither a CSV nor a vCard file</source>
+        <translation>{file} — не файл CSV и не vCard</translation>
+    </message>
+    <message>
+        <source>{file} has no phone column (expected a column named Phone or Телефон; found: {columns})</source>
+        <translation>В {file} нет столбца с телефоном (нужен столбец Phone или Телефон; найдены: {columns})</translation>
+    </message>
+    <message>
+        <source>No phone number</source>
+        <translation>Нет номера телефона</translation>
+    </message>
+    <message>
+        <source>The card has no END:VCARD</source>
+        <translation>В карточке нет строки END:VCARD</translation>
+    </message>
+</context>
+<context>
+    <name>csv</name>
+    <message>
+        <source>Cannot write {file}: {reason}</source>
+        <translation>Не удалось записать {file}: {reason}</translation>
     </message>
     <message>
         <source>{file} is empty</source>
         <translation>Файл {file} пуст</translation>
+    </message>
+    <message>
+        <source>{file} is not a text file</source>
+        <translation>{file} — не текстовый файл</translation>
     </message>
     <message>
         <source>{file} mixes UTF-8 and Windows-1251 text (UTF-8 on line {line}); save it again in one encoding</source>
@@ -1417,16 +1432,12 @@
         <translation>{file} — это папка, а не файл</translation>
     </message>
     <message>
-        <source>{file} is neither a CSV nor a vCard file</source>
-        <translation>{file} — не файл CSV и не vCard</translation>
+        <source>Cannot read {file}: {reason}</source>
+        <translation>Не удалось прочитать {file}: {reason}</translation>
     </message>
     <message>
         <source>{file}: unknown text encoding; save it as CSV UTF-8 or Windows-1251</source>
         <translation>{file}: неизвестная кодировка текста; сохраните файл как CSV UTF-8 или Windows-1251</translation>
-    </message>
-    <message>
-        <source>{file} has no phone column (expected a column named Phone or Телефон; found: {columns})</source>
-        <translation>В {file} нет столбца с телефоном (нужен столбец Phone или Телефон; найдены: {columns})</translation>
     </message>
     <message>
         <source>Broken CSV: {reason}</source>
@@ -1436,17 +1447,16 @@
         <source>Excel turned the number {number} into scientific notation; format the phone column as text</source>
         <translation>Excel превратил номер {number} в экспоненциальную запись; задайте для столбца с телефонами текстовый формат</translation>
     </message>
+</context>
+<context>
+    <name>csv_formats</name>
     <message>
-        <source>No phone number</source>
-        <translation>Нет номера телефона</translation>
+        <source>CSV, UTF-8 (*.csv)</source>
+        <translation>CSV, UTF-8 (*.csv)</translation>
     </message>
     <message>
-        <source>The card has no END:VCARD</source>
-        <translation>В карточке нет строки END:VCARD</translation>
-    </message>
-    <message>
-        <source>Cannot write {file}: {reason}</source>
-        <translation>Не удалось записать {file}: {reason}</translation>
+        <source>CSV, Windows-1251, for older Excel (*.csv)</source>
+        <translation>CSV, Windows-1251, для старых версий Excel (*.csv)</translation>
     </message>
 </context>
 <context>

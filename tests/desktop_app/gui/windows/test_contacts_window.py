@@ -388,6 +388,42 @@ async def test_export_and_read_back(make_window, directory, tmp_path):
         f"Imported export.csv. Added: 0, updated: 0, unchanged: {len(CLIENTS)}, skipped: 0.")
 
 
+async def test_export_in_windows_1251_chosen_in_the_dialog_guards_every_column(make_window, directory, tmp_path):
+    directory.add(Contact(name="=1+2", company="@SUM(A1)", phones=("+7 916 555-00-01",), manager="",
+                          email="", note="-3+4\n\tnext", crm_url="https://crm.example.ru/=x"))
+    directory.add(Contact(name="\t=cmd|' /C calc'!A0", company="+evil", phones=("79165550002",), note="\r=1"))
+    window = await opened(make_window())
+    window.export_button.click()
+    dialog = window.file_dialog
+    assert dialog is not None and dialog.acceptMode() == QFileDialog.AcceptMode.AcceptSave
+    assert dialog.nameFilters() == ["CSV, UTF-8 (*.csv)", "CSV, Windows-1251, for older Excel (*.csv)"]
+    dialog.selectNameFilter("CSV, Windows-1251, for older Excel (*.csv)")
+    target = tmp_path / "old-excel.csv"
+    dialog.selectFile(str(target))
+    dialog.accept()
+    await window.wait_idle()
+    raw = target.read_bytes()
+    assert not raw.startswith(codecs.BOM_UTF8)
+    rows = list(csv.reader(raw.decode("cp1251").splitlines(keepends=True), delimiter=";"))
+    assert len(rows) == len(CLIENTS) + 3
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), row
+    hostile = next(row for row in rows if row[0] == "'=1+2")
+    assert hostile == ["'=1+2", "'@SUM(A1)", "'+7 916 555-00-01", "", "", "'-3+4\n\tnext", "https://crm.example.ru/=x"]
+    assert any(row[:3] == ["'=cmd|' /C calc'!A0", "'+evil", "'+7 916 555-00-02"] for row in rows)
+    assert window.csv_encoding.value == "cp1251"  # the next export offers the same
+    window.export_button.click()
+    assert window.file_dialog.selectedNameFilter() == "CSV, Windows-1251, for older Excel (*.csv)"
+    window.file_dialog.reject()
+
+    # What was exported comes back unchanged.
+    window.import_contacts(target)
+    await window.wait_idle()
+    assert window.result.text() == (
+        f"Imported old-excel.csv. Added: 0, updated: 0, unchanged: {len(CLIENTS) + 2}, skipped: 0.")
+
+
 async def test_export_error_in_words(make_window, tmp_path):
     window = await opened(make_window())
     target = tmp_path / "no-such-folder" / "contacts.csv"

@@ -396,11 +396,76 @@ async def test_csv_export_writes_what_is_visible(pbx, make_window, contacts, tmp
     assert len(lines) == len(visible) + 1
     for line, row in zip(lines[1:], visible):
         assert line[0] == row.texts[TIME]
-        assert line[2] == "+7 999 123-45-67"
+        assert line[2] == "'+7 999 123-45-67"  # "+" starts a formula: every cell is guarded
         assert line[3] == "'=Петров"
         assert line[7] == f"{row.duration // 3600}:{row.duration // 60 % 60:02d}:{row.duration % 60:02d}"
         assert line[8] == row.record_url
     assert window.export_status.text() == f"{len(visible)} calls saved to {target}"
+
+
+class HostilePbx:
+    """A PBX whose history holds formula-like text in every field the export writes."""
+
+    def __init__(self, records) -> None:
+        self.records = records
+        self.server = HttpServer(self.handle)
+
+    async def handle(self, request: Request) -> Response:
+        return Response.json(200, self.records if request.path.endswith("/history") else [])
+
+
+HOSTILE_RECORDS = [
+    {"id": "h1", "type": "in", "client": "=1+2", "account": "+7 1", "via": "-3+4",
+     "start": "2024-03-13T08:00:00Z", "wait": 3, "duration": 10, "record": "@SUM(A1)"},
+    {"id": "h2", "type": "out", "client": "\t=cmd|' /C calc'!A0", "account": "'quoted", "via": "\r@1",
+     "start": "2024-03-13T08:05:00Z", "wait": 1, "duration": 5, "record": "=HYPERLINK(\"http://evil\")"},
+    {"id": "h3", "type": "missed", "client": "84951234567", "account": "-701", "via": "\t-via",
+     "start": "2024-03-13T08:10:00Z", "wait": 2, "duration": 0, "record": "+rec"},
+]
+
+
+@pytest.fixture
+async def hostile_pbx(http):
+    # Depends on http so the server closes first: its connections end while the loop runs.
+    pbx = HostilePbx(HOSTILE_RECORDS)
+    await pbx.server.start()
+    yield pbx
+    await pbx.server.close()
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1251"])
+async def test_csv_export_guards_formulas_in_every_column(hostile_pbx, http, make_window, contacts, tmp_path,
+                                                          encoding):
+    from desktop_app.core.csv_export import CsvEncoding, unguard
+
+    contacts.add(Contact(name="@Петров", phones=("84951234567",)))
+    client = PbxClient(http, api_url=hostile_pbx.server.url, domain=DOMAIN, token=TOKEN)
+    window = make_window(lambda: client)
+    await load(window, HistoryPeriod.TODAY)
+    assert window.proxy.rowCount() == 3
+    target = tmp_path / "calls.csv"
+    window.export_csv(target, CsvEncoding(encoding))
+    await window.wait_idle()
+
+    raw = target.read_bytes()
+    assert raw.startswith(codecs.BOM_UTF8) == (encoding == "utf-8")
+    text = raw.decode("utf-8-sig" if encoding == "utf-8" else "cp1251")
+    lines = list(csv.reader(text.splitlines(keepends=True), delimiter=";"))
+    assert lines[0][2:6] == ["Client", "Contact", "Employee", "PBX number"] and lines[0][8] == "Recording"
+    for line in lines:  # opened back: no cell that a spreadsheet would run
+        for cell in line:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), line
+    rows = {unguard(line[8]): line for line in lines[1:]}
+    assert set(rows) == {record["record"] for record in HOSTILE_RECORDS}
+    first, second, third = (rows[record["record"]] for record in HOSTILE_RECORDS)
+    assert first[2] == "'=1+2"  # a client that is not a number is kept raw, and guarded
+    assert (first[4], first[5], first[8]) == ("'+7 1", "'-3+4", "'@SUM(A1)")
+    assert second[2].startswith("'") and unguard(second[2]).strip() == "=cmd|' /C calc'!A0"
+    assert second[4] == "''quoted"  # an apostrophe gets another, so unguard removes exactly one
+    assert unguard(second[4]) == "'quoted"
+    assert second[5].startswith("'") and second[8] == "'=HYPERLINK(\"http://evil\")"
+    assert (third[3], third[4], third[8]) == ("'@Петров", "'-701", "'+rec")
+    assert third[5].startswith("'") and unguard(third[5]).strip() == "-via"
 
 
 async def test_csv_export_through_the_save_dialog(pbx, make_window, tmp_path):
