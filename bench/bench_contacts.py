@@ -36,11 +36,13 @@ def fill_directory(path: Path | str, n: int, *, seed: int = 1, samples: int = SA
     """Add ``n`` contacts with one mobile number each to the directory at ``path``, fast.
 
     One ``executemany`` per table in one transaction; the rows are what
-    :meth:`ContactDirectory.add` would store (normal-form numbers, folded search text).
+    :meth:`ContactDirectory.add` would store (normal-form numbers, folded search text, the
+    search index when this SQLite has one).
     Returns up to ``samples`` of the added numbers (normal form), in random order.
     """
     rng = random.Random(seed)
-    ContactDirectory(path).close()  # creates the tables
+    with ContactDirectory(path) as created:  # creates the tables
+        indexed = created.indexed
     numbers = [f"79{value:09d}" for value in rng.sample(range(10**9), n)]
     conn = database.connect(path)
     try:
@@ -66,6 +68,13 @@ def fill_directory(path: Path | str, n: int, *, seed: int = 1, samples: int = SA
                 "INSERT INTO contact_phones (contact_id, position, number) VALUES (?, 0, ?)",
                 ((first_id + index, number) for index, number in enumerate(numbers)),
             )
+            if indexed:
+                conn.execute(
+                    "INSERT INTO contact_search (rowid, folded, numbers)"
+                    " SELECT c.id, c.folded, p.number FROM contacts c JOIN contact_phones p ON p.contact_id = c.id"
+                    " WHERE c.id >= ?",
+                    (first_id,),
+                )
     finally:
         conn.close()
     return rng.sample(numbers, min(samples, n))
@@ -124,9 +133,13 @@ def main(argv: list[str] | None = None) -> None:
         text_queries = [rng.choice(("иван", "смирнова", "ромашка", "acme", "пётр 12")) for _ in range(args.searches)]
         first_digits = [display(rng.choice(samples))[:9] for _ in range(args.searches)]  # "+7 999 12"
         last_digits = [rng.choice(samples)[-5:] for _ in range(args.searches)]
+        middle_digits = [rng.choice(samples)[4:9] for _ in range(args.searches)]
+        absent_names = [f"{rng.choice(('зайцев', 'щукин', 'xyz'))} {rng.randrange(10**6)}" for _ in range(args.searches)]
+        two_letters = [rng.choice(("ив", "ан", "ль", "щу", "xy", "ъе")) for _ in range(args.searches)]
 
         with ContactDirectory(db) as directory:
             count = directory.count()
+            indexed = directory.indexed
             rows = [
                 _row(
                     "find_by_number (known, mixed forms)",
@@ -143,6 +156,9 @@ def main(argv: list[str] | None = None) -> None:
                 _row("search(name, 20)", _timed([lambda q=q: directory.search(q, 20) for q in text_queries])),
                 _row("search(first digits, 20)", _timed([lambda q=q: directory.search(q, 20) for q in first_digits])),
                 _row("search(last 5 digits, 20)", _timed([lambda q=q: directory.search(q, 20) for q in last_digits])),
+                _row("search(middle 5 digits, 20)", _timed([lambda q=q: directory.search(q, 20) for q in middle_digits])),
+                _row("search(a name nobody has, 20)", _timed([lambda q=q: directory.search(q, 20) for q in absent_names])),
+                _row("search(two letters, 20)", _timed([lambda q=q: directory.search(q, 20) for q in two_letters])),
             ]
             size_mb = sum(f.stat().st_size for f in db.parent.glob(db.name + "*")) / 2**20
             start = time.perf_counter()
@@ -161,7 +177,8 @@ def main(argv: list[str] | None = None) -> None:
             import_seconds = time.perf_counter() - start
 
     print(
-        f"Contacts: {count:,}; fill {fill_seconds:.1f} s ({count / fill_seconds:,.0f}/s); database {size_mb:,.0f} MiB"
+        f"Contacts: {count:,}; fill {fill_seconds:.1f} s ({count / fill_seconds:,.0f}/s); database {size_mb:,.0f} MiB;"
+        f" search index: {'FTS5 trigram' if indexed else 'none (no FTS5)'}"
     )
     print(f"| {'operation':<38} | {'calls':>7} | {'p50 µs':>9} | {'p99 µs':>9} | {'max µs':>9} |")
     print(f"|{'-' * 40}|{'-' * 8}:|{'-' * 10}:|{'-' * 10}:|{'-' * 10}:|")

@@ -4,6 +4,14 @@ Contacts live in the profile's ``desk.sqlite3``. Each has any number of phone nu
 stored in their normal form (:func:`desktop_app.core.phone.normalize`) in an indexed table, so
 a number matches whatever way it was written. A number may belong to several contacts.
 
+Searching (the number suggestions while the operator types, the contacts window) goes
+through ``contact_search``, an FTS5 table with the trigram tokenizer over each contact's
+folded name and company and its numbers: any part of three characters or more is found
+through the index, at any size (bench/bench_contacts.py). The directory's methods keep it
+up to date; SQL triggers would be simpler but make FTS5 flush on every row (about five
+times the cost of an insert). Where SQLite lacks FTS5 or the trigram tokenizer, search
+scans the tables instead, as it did before the index existed.
+
 One :class:`ContactDirectory` (one SQLite connection) per thread: a worker thread that
 imports a file opens its own. WAL lets readers go on while another connection writes.
 """
@@ -11,6 +19,7 @@ imports a file opens its own. WAL lets readers go on while another connection wr
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 import sqlite3
 import time
@@ -27,6 +36,8 @@ import phonenumbers
 from desktop_app.core import database
 from desktop_app.core.phone import InvalidNumber, is_extension, normalize
 from desktop_app.core.texts import QT_TRANSLATE_NOOP, Text, UserError
+
+log = logging.getLogger(__name__)
 
 _CTX = "contacts"
 
@@ -52,6 +63,29 @@ CREATE TABLE IF NOT EXISTS contact_phones (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS contact_phones_number ON contact_phones(number);
 """
+
+# The search index: one row per contact (rowid = contacts.id) holding what search looks
+# in, ``folded`` as in ``contacts`` and ``numbers`` (normal forms, space-separated). It
+# keeps its own copy of both, so a row is replaced or deleted by rowid alone. detail=none
+# keeps it small (no positions): a query asks for all of its trigrams and each candidate
+# is then checked with instr(), which also drops matches across two numbers.
+SEARCH_INDEX = "contact_search"
+_SEARCH_DDL = "CREATE VIRTUAL TABLE contact_search USING fts5(folded, numbers, tokenize='trigram', detail='none')"
+_SEARCH_FILL = """
+INSERT INTO contact_search (rowid, folded, numbers)
+SELECT c.id, c.folded,
+       coalesce((SELECT group_concat(number, ' ') FROM contact_phones p WHERE p.contact_id = c.id), '')
+FROM contacts c
+"""
+TRIGRAM = 3
+# column -> (its contact id, the scan that finds a part in it) for search without the index
+_SCANS = {
+    "folded": ("id", "SELECT id FROM contacts WHERE instr(folded, ?) > 0"),
+    "numbers": ("contact_id", "SELECT DISTINCT contact_id FROM contact_phones WHERE instr(number, ?) > 0"),
+}
+# A query shorter than a trigram cannot use the index: it looks at the newest contacts only,
+# so a rare letter typed into a number field never scans a million rows on the GUI thread.
+SHORT_QUERY_SCAN = 10_000
 
 _CONTACT_COLUMNS = "c.id, c.name, c.company, c.manager, c.email, c.note, c.crm_url, c.created, c.updated"
 # SQLite's default limit on bound parameters is far above this; chunks keep statements small.
@@ -229,6 +263,7 @@ class ContactDirectory:
         self._clock = clock
         try:
             database.ensure_schema(self._conn, SCHEMA)
+            self._indexed = open_search_index(self._conn)
         except BaseException:
             self.close()
             raise
@@ -236,6 +271,11 @@ class ContactDirectory:
     @property
     def connection(self) -> sqlite3.Connection:
         return self._conn
+
+    @property
+    def indexed(self) -> bool:
+        """Whether search uses the trigram index (False: SQLite has no FTS5 or no trigram)."""
+        return self._indexed
 
     def close(self) -> None:
         if self._owned:
@@ -267,6 +307,7 @@ class ContactDirectory:
             )
             contact_id = int(cursor.lastrowid)
             self._write_phones(contact_id, clean.phones)
+            self._index(contact_id, clean)
         return replace(clean, id=contact_id, created=_when(now), updated=_when(now))
 
     def update(self, contact: Contact) -> Contact:
@@ -285,6 +326,7 @@ class ContactDirectory:
                 raise ContactNotFound(contact.id)
             self._conn.execute("DELETE FROM contact_phones WHERE contact_id = ?", (clean.id,))
             self._write_phones(clean.id, clean.phones)
+            self._index(clean.id, clean)
         stored = self.get(clean.id)
         assert stored is not None
         return stored
@@ -294,7 +336,17 @@ class ContactDirectory:
         with write_transaction(self._conn):
             # Phones go by ON DELETE CASCADE (database.connect turns foreign keys on).
             cursor = self._conn.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))
+            if self._indexed:
+                self._conn.execute("DELETE FROM contact_search WHERE rowid = ?", (contact_id,))
         return cursor.rowcount > 0
+
+    def _index(self, contact_id: int, clean: Contact) -> None:
+        """Put the contact's searchable text in the search index (inside the write's transaction)."""
+        if self._indexed:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO contact_search (rowid, folded, numbers) VALUES (?, ?, ?)",
+                (contact_id, _folded(clean), " ".join(clean.phones)),
+            )
 
     def _write_phones(self, contact_id: int, phones: tuple[str, ...]) -> None:
         self._conn.executemany(
@@ -368,7 +420,9 @@ class ContactDirectory:
         numbers starting with it (a leading ``8`` read as ``7``, as people dial in Russia;
         an index range, fast at any size), or, when none does, numbers containing it.
         Any other query searches names and companies for a substring, ignoring case and
-        ``ё``/``е``: those starting with it first, then alphabetical.
+        ``ё``/``е``: those starting with it first, then alphabetical. A part of three
+        characters or more is found through the search index; a shorter one only among
+        the newest :data:`SHORT_QUERY_SCAN` contacts.
         """
         query = fold(text)
         if not query or limit <= 0:
@@ -376,14 +430,7 @@ class ContactDirectory:
         digits = re.sub(r"\D", "", text)
         if _NUMBER_QUERY.match(query) and len(digits) >= _MIN_NUMBER_QUERY_DIGITS:
             return self._load(self._number_matches(digits, limit))
-        found = self._load(
-            [
-                row[0]
-                for row in self._conn.execute(
-                    "SELECT id FROM contacts WHERE instr(folded, ?) > 0 ORDER BY id LIMIT ?", (query, limit)
-                )
-            ]
-        )
+        found = self._load(self._containing("folded", query, limit))
         found.sort(key=lambda c: (not fold(c.title).startswith(query), fold(c.title), c.id))
         return found
 
@@ -404,14 +451,29 @@ class ContactDirectory:
             ):
                 ids.setdefault(contact_id, None)
         if not ids:
-            # Not the start of any number: the last digits, say. No index helps a match in
-            # the middle, so this scans the number index (bench/bench_contacts.py).
-            for part in dict.fromkeys([*prefixes[:1], digits]):
-                for (contact_id,) in self._conn.execute(
-                    "SELECT contact_id FROM contact_phones WHERE instr(number, ?) > 0 LIMIT ?", (part, limit)
-                ):
+            # Not the start of any number: the last digits, say. "8 999..." may be "7999..."
+            # inside a number; for any other query, "7" + digits would be a subset of digits.
+            for part in prefixes if digits.startswith("8") else [digits]:
+                for contact_id in self._containing("numbers", part, limit):
                     ids.setdefault(contact_id, None)
         return list(ids)[:limit]
+
+    def _containing(self, column: str, part: str, limit: int) -> list[int]:
+        """Ids of up to ``limit`` contacts whose ``column`` ("folded" or "numbers") contains
+        ``part``, in id order (among the newest contacts only for a part too short for the index)."""
+        if self._indexed and len(part) >= TRIGRAM:
+            sql = (
+                f"SELECT rowid FROM contact_search WHERE contact_search MATCH ? AND instr({column}, ?) > 0"
+                " ORDER BY rowid LIMIT ?"
+            )
+            return [row[0] for row in self._conn.execute(sql, (_trigram_query(part), part, limit))]
+        # Without the index (or too short for it): a scan of the table itself.
+        key, sql = _SCANS[column]
+        if len(part) < TRIGRAM:
+            # The newest ids: a range of the primary key, never a sort of the whole table.
+            sql += f" AND {key} > (SELECT coalesce(max(id), 0) FROM contacts) - {SHORT_QUERY_SCAN}"
+        sql += f" ORDER BY {key} LIMIT ?"
+        return [row[0] for row in self._conn.execute(sql, (part, limit))]
 
     def count(self) -> int:
         return int(self._conn.execute("SELECT count(*) FROM contacts").fetchone()[0])
@@ -451,6 +513,34 @@ class ContactDirectory:
             ):
                 phones.setdefault(contact_id, []).append(number)
         return [_contact(rows[i], phones.get(i, [])) for i in ids if i in rows]
+
+
+def open_search_index(conn: sqlite3.Connection) -> bool:
+    """Make sure the search index exists (filled from the contacts of a file made before it);
+    False when this SQLite cannot have it (no FTS5, or no trigram tokenizer before 3.34)."""
+    try:
+        if not _has_table(conn, SEARCH_INDEX):
+            with write_transaction(conn):
+                if not _has_table(conn, SEARCH_INDEX):  # another connection may have won the race
+                    conn.execute(_SEARCH_DDL)
+                    conn.execute(_SEARCH_FILL)
+        conn.execute("SELECT rowid FROM contact_search LIMIT 0").fetchall()  # the module is there
+    except sqlite3.OperationalError as exc:
+        if "fts5" not in str(exc) and "tokenizer" not in str(exc):
+            raise
+        log.warning("contact search without an index: %s", exc)
+        return False
+    return True
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone() is not None
+
+
+def _trigram_query(part: str) -> str:
+    """An FTS5 query asking for every trigram of ``part`` (detail=none has no phrases)."""
+    trigrams = dict.fromkeys(part[i : i + TRIGRAM] for i in range(len(part) - TRIGRAM + 1))
+    return " AND ".join('"' + trigram.replace('"', '""') + '"' for trigram in trigrams)
 
 
 def try_normal_form(raw: str | None) -> str | None:

@@ -15,6 +15,7 @@ from desktop_app.contacts.directory import (
     ContactError,
     ContactNotFound,
     display_number,
+    fold,
     normal_form,
     write_transaction,
 )
@@ -329,3 +330,87 @@ def test_name_for_a_number_in_any_form(tmp_path):
         assert directory.name_for("8 (999) 123-45-67") == "ООО «Ромашка»"
         assert directory.name_for("79160000000") == ""
         assert directory.name_for("not a number") == ""
+
+
+# -- the search index ---------------------------------------------------------------------
+
+
+def _reference_search(contacts: list[Contact], query: str) -> set[int]:
+    """What a substring search must find, by brute force over the stored contacts."""
+    folded = fold(query)
+    return {c.id for c in contacts if folded in fold(c.name) + "\n" + fold(c.company)}
+
+
+def test_search_finds_any_part_through_the_index(directory):
+    assert directory.indexed
+    ivan = directory.add(Contact(name="Иван Сидоров", company="ООО «Ромашка»", phones=("89991234567", "84951112233")))
+    directory.add(Contact(name="Мария", phones=("89160000000",)))
+    assert directory.search("доро") == [ivan]  # the middle of a word
+    assert directory.search("«ромашка»") == [ivan]
+    assert directory.search("12345") == [ivan]  # digits in the middle of a number
+    assert directory.search("112233") == [ivan]  # the last digits of the second number
+    assert directory.search("45671") == []  # across the end of one number into the next
+    assert directory.search('ив"ан') == []  # FTS5 query syntax in the text is just text
+
+
+def test_the_index_follows_every_change(directory, profile):
+    first = directory.add(Contact(name="Пётр Первый", phones=("89991234567",)))
+    second = directory.add(Contact(name="Анна", phones=("89997654321",)))
+    directory.update(replace(first, name="Пётр Второй", phones=("89990001122",)))
+    assert directory.search("первый") == []
+    assert directory.search("второй") == [directory.get(first.id)]
+    assert directory.search("1234567") == []
+    assert directory.search("0001122") == [directory.get(first.id)]
+    directory.delete(second.id)
+    assert directory.search("анна") == []
+    assert directory.search("7654321") == []
+    directory.connection.execute("INSERT INTO contact_search (contact_search) VALUES ('integrity-check')")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    names=st.lists(st.text(alphabet="абвгдеёжзиклмн xyzАБВ-", min_size=1, max_size=12), min_size=1, max_size=12),
+    query=st.text(alphabet="абвгдеёжзиклмн xyzАБВ-", min_size=1, max_size=5),
+)
+def test_indexed_search_finds_what_a_scan_finds(tmp_path_factory, names, query):
+    with ContactDirectory(tmp_path_factory.mktemp("db") / "desk.sqlite3") as directory:
+        stored = []
+        for index, name in enumerate(names):
+            if name.strip():
+                stored.append(directory.add(Contact(name=name, phones=(f"8999{index:07d}",))))
+        if not fold(query):
+            return
+        expected = _reference_search(stored, query)
+        assert {c.id for c in directory.search(query, limit=100)} == expected
+
+
+def test_a_file_made_before_the_index_gets_one(profile):
+    with ContactDirectory(profile.db_path) as directory:
+        added = directory.add(Contact(name="Иван Сидоров", phones=("89991234567",)))
+        directory.connection.execute("DROP TABLE contact_search")
+    with ContactDirectory(profile.db_path) as directory:
+        assert directory.indexed
+        assert directory.search("сидор") == [added]
+        assert directory.search("34567") == [added]
+
+
+def test_a_query_too_short_for_the_index_looks_at_the_newest_contacts(directory, monkeypatch):
+    monkeypatch.setattr("desktop_app.contacts.directory.SHORT_QUERY_SCAN", 2)
+    old = directory.add(Contact(name="Юрий", phones=("89991234567",)))
+    directory.add(Contact(name="Анна", phones=("89991234568",)))
+    new = directory.add(Contact(name="Юлия", phones=("89991234569",)))
+    assert directory.search("ю") == [new]  # only the newest two were looked at
+    assert directory.search("юри") == [old]  # long enough for the index: all of them
+
+
+def test_without_fts5_search_scans(profile, monkeypatch):
+    monkeypatch.setattr(
+        "desktop_app.contacts.directory._SEARCH_DDL", "CREATE VIRTUAL TABLE contact_search USING fts5(x, tokenize='nope')"
+    )
+    with ContactDirectory(profile.db_path) as directory:
+        assert not directory.indexed
+        ivan = directory.add(Contact(name="Иван Сидоров", phones=("89991234567",)))
+        assert directory.search("сидор") == [ivan]
+        assert directory.search("34567") == [ivan]
+        directory.delete(ivan.id)
+        assert directory.search("сидор") == []
