@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 import phonenumbers
 
 from desktop_app.core import database
+from desktop_app.core.database import write_transaction
 from desktop_app.core.phone import InvalidNumber, is_extension, normalize
 from desktop_app.core.texts import QT_TRANSLATE_NOOP, Text, UserError
 
@@ -213,38 +214,6 @@ def _checked_url(raw: str) -> str:
 
 def _when(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
-
-
-_savepoints = itertools.count()
-
-
-@contextmanager
-def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One write transaction; nested inside an open one, a savepoint.
-
-    ``BEGIN IMMEDIATE`` takes the write lock up front, so a concurrent writer makes us
-    wait (busy timeout) instead of failing on a lock upgrade halfway through.
-    """
-    if conn.in_transaction:
-        name = f"sp{next(_savepoints)}"
-        conn.execute(f"SAVEPOINT {name}")
-        try:
-            yield conn
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute(f"ROLLBACK TO {name}")
-                conn.execute(f"RELEASE {name}")
-            raise
-        conn.execute(f"RELEASE {name}")
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
 
 
 class ContactDirectory:

@@ -8,6 +8,7 @@ Lower floors cannot call Qt's translator, so they mark their strings with
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,31 @@ class Text:
 
     def __str__(self) -> str:
         return self.format()
+
+    def dumps(self) -> str:
+        """The Text as JSON, to keep (e.g. in the database) and translate when it is shown."""
+        return json.dumps(self._plain(), ensure_ascii=False)
+
+    def _plain(self) -> dict[str, Any]:
+        args = {key: {"text": value._plain()} if isinstance(value, Text)
+                else value if isinstance(value, (str, int, float, bool)) or value is None else str(value)
+                for key, value in self.args.items()}
+        return {"context": self.context, "source": self.source, "args": args}
+
+    @classmethod
+    def loads(cls, data: str) -> Text:
+        """A Text from :meth:`dumps`; anything else is shown as it is."""
+        try:
+            plain = json.loads(data)
+            return cls._from_plain(plain)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return cls("", "{text}", {"text": data})
+
+    @classmethod
+    def _from_plain(cls, plain: dict[str, Any]) -> Text:
+        args = {key: cls._from_plain(value["text"]) if isinstance(value, dict) else value
+                for key, value in plain["args"].items()}
+        return cls(str(plain["context"]), str(plain["source"]), args)
 
 
 class UserError(Exception):
