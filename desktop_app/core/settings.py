@@ -71,6 +71,30 @@ class UiSettings:
     sms_templates: list[str] = field(default_factory=list)
 
 
+# The PBX's words for a robot call's result (seed §3.1.4); a rule names one of them.
+CAMPAIGN_RESULTS = ("Success", "NotConnected", "Canceled", "InternalError")
+MAX_BATCH_SIZE = 1000
+
+
+@dataclass
+class CallbackRule:
+    """Which robot reports go on the call-back list (see :mod:`desktop_app.campaigns.rules`):
+    a report matches when every condition given holds."""
+
+    name: str = ""  # shown on the list; the conditions when empty
+    campaign: int = 0  # 0: any campaign
+    result: str = ""  # one of CAMPAIGN_RESULTS; "": any
+    final: bool = False  # only the final attempt (the robot will not try again)
+    var: str = ""  # a vars key...
+    equals: str = ""  # ...whose answer equals this (case and extra spaces ignored)
+
+
+@dataclass
+class CampaignSettings:
+    batch_size: int = 100  # calls per callArray request
+    callback_rules: list[CallbackRule] = field(default_factory=list)
+
+
 @dataclass
 class RelaySettings:
     # A desk: the office relay's address; set = relay mode (no listener, one outbound stream).
@@ -87,6 +111,7 @@ class Settings:
     crm: CrmSettings = field(default_factory=CrmSettings)
     ui: UiSettings = field(default_factory=UiSettings)
     relay: RelaySettings = field(default_factory=RelaySettings)
+    campaigns: CampaignSettings = field(default_factory=CampaignSettings)
 
 
 # A domain name: two labels or more of letters (any script), digits and inner hyphens.
@@ -164,11 +189,26 @@ def _coerce(path: Path, dotted: str, hint: Any, value: Any) -> Any:
         if not isinstance(value, str):
             raise SettingsError(path, dotted, QT_TRANSLATE_NOOP("settings", "must be a string"))
         return value
+    if typing.get_origin(hint) is list and dataclasses.is_dataclass(typing.get_args(hint)[0]):
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise SettingsError(path, dotted, QT_TRANSLATE_NOOP("settings", "must be a list of tables"))
+        return [_table(path, f"{dotted}[{index}]", typing.get_args(hint)[0], item) for index, item in enumerate(value, 1)]
     if typing.get_origin(hint) is list:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise SettingsError(path, dotted, QT_TRANSLATE_NOOP("settings", "must be a list of strings"))
         return list(value)
     raise AssertionError(f"unsupported settings type {hint!r}")
+
+
+def _table(path: Path, dotted: str, kind: type, values: dict[str, Any]) -> Any:
+    """One ``[[section.key]]`` table as the dataclass ``kind``."""
+    hints = typing.get_type_hints(kind)
+    known = {}
+    for key, value in values.items():
+        if key not in hints:
+            raise SettingsError(path, f"{dotted}.{key}", QT_TRANSLATE_NOOP("settings", "unknown key"))
+        known[key] = _coerce(path, f"{dotted}.{key}", hints[key], value)
+    return kind(**known)
 
 
 def _validate(s: Settings, path: Path) -> None:
@@ -209,6 +249,30 @@ def _validate(s: Settings, path: Path) -> None:
         value = getattr(s.listener, key)
         if value and not Path(value).expanduser().is_file():
             raise SettingsError(path, f"listener.{key}", QT_TRANSLATE_NOOP("settings", "no such file: {file}"), file=value)
+    _validate_campaigns(s.campaigns, path)
+
+
+def _validate_campaigns(c: CampaignSettings, path: Path) -> None:
+    if not 1 <= c.batch_size <= MAX_BATCH_SIZE:
+        raise SettingsError(path, "campaigns.batch_size", QT_TRANSLATE_NOOP("settings", "must be between {low} and {high}"),
+                            low=1, high=MAX_BATCH_SIZE)
+    words = {re.sub(r"[\s_\-]+", "", word).lower(): word for word in CAMPAIGN_RESULTS} | {
+        "internalservererror": "InternalError", "cancelled": "Canceled"}
+    for index, rule in enumerate(c.callback_rules, 1):
+        key = f"campaigns.callback_rules[{index}]"
+        for name in ("name", "result", "var", "equals"):
+            setattr(rule, name, getattr(rule, name).strip())
+        if rule.campaign < 0:
+            raise SettingsError(path, f"{key}.campaign", QT_TRANSLATE_NOOP("settings", "must be 0 (any) or a campaign id"))
+        if rule.result:
+            word = words.get(re.sub(r"[\s_\-]+", "", rule.result).lower())
+            if word is None:
+                raise SettingsError(path, f"{key}.result", QT_TRANSLATE_NOOP("settings", "must be one of {choices}"),
+                                    choices=", ".join(CAMPAIGN_RESULTS))
+            rule.result = word
+        if not rule.result and not rule.var:
+            raise SettingsError(path, key, QT_TRANSLATE_NOOP(
+                "settings", "give a result or a variable: a rule without either would pick every report"))
 
 
 def _records_domain(path: Path, entry: str) -> str:

@@ -128,3 +128,49 @@ records_hosts = ["*.Records.Example.RU", ".rec.example.com.", "записи.рф
     assert loaded.pbx.timezone == "Asia/Yekaterinburg"
     assert str(settings.account_zone(loaded)) == "Asia/Yekaterinburg"
     assert loaded.pbx.records_hosts == ["records.example.ru", "rec.example.com", "записи.рф"]
+
+
+def test_campaign_callback_rules_are_read_checked_and_saved(tmp_path):
+    path = write(tmp_path / "config.toml", """
+[campaigns]
+batch_size = 250
+
+[[campaigns.callback_rules]]
+name = " Перенести "
+var = "someAnswer"
+equals = "перенести"
+
+[[campaigns.callback_rules]]
+campaign = 7
+result = "not_connected"
+final = true
+""")
+    loaded = settings.load(path)
+    assert loaded.campaigns.batch_size == 250
+    assert loaded.campaigns.callback_rules == [
+        settings.CallbackRule(name="Перенести", var="someAnswer", equals="перенести"),
+        settings.CallbackRule(campaign=7, result="NotConnected", final=True),  # the PBX's spelling
+    ]
+    settings.save(loaded, tmp_path / "again.toml")
+    assert "[[campaigns.callback_rules]]" in (tmp_path / "again.toml").read_text(encoding="utf-8")
+    assert settings.load(tmp_path / "again.toml") == loaded
+    assert Settings().campaigns.callback_rules == [] and Settings().campaigns.batch_size == 100
+
+
+@pytest.mark.parametrize(("text", "key", "reason"), [
+    ("[campaigns]\nbatch_size = 0\n", "campaigns.batch_size", "must be between 1 and 1000"),
+    ("[campaigns]\ncallback_rules = [1]\n", "campaigns.callback_rules", "must be a list of tables"),
+    ("[[campaigns.callback_rules]]\nanswer = 'x'\n", "campaigns.callback_rules[1].answer", "unknown key"),
+    ("[[campaigns.callback_rules]]\nvar = 'a'\n[[campaigns.callback_rules]]\nresult = 'Busy'\n",
+     "campaigns.callback_rules[2].result", "must be one of Success, NotConnected, Canceled, InternalError"),
+    ("[[campaigns.callback_rules]]\nfinal = true\n", "campaigns.callback_rules[1]",
+     "give a result or a variable: a rule without either would pick every report"),
+    ("[[campaigns.callback_rules]]\nvar = 'a'\ncampaign = -1\n", "campaigns.callback_rules[1].campaign",
+     "must be 0 (any) or a campaign id"),
+    ("[[campaigns.callback_rules]]\nvar = 'a'\nfinal = 'yes'\n", "campaigns.callback_rules[1].final",
+     "must be true or false"),
+])
+def test_bad_campaign_settings_name_the_rule_and_the_key(tmp_path, text, key, reason):
+    with pytest.raises(SettingsError) as caught:
+        settings.load(write(tmp_path / "config.toml", text))
+    assert (caught.value.key, caught.value.reason) == (key, reason)
