@@ -134,21 +134,22 @@ class _Route:
 
 @dataclass
 class Faults:
-    """Answers forced by ``/control/fail``: the next ``times`` requests of a command get ``status``."""
+    """Answers forced by ``/control/fail``: the next ``times`` requests of a command get
+    ``status``; with ``after``, only once they were carried out (an answer lost on the way)."""
 
-    pending: dict[str, list[int]] = field(default_factory=dict)
+    pending: dict[str, list[tuple[int, bool]]] = field(default_factory=dict)
 
-    def add(self, command: str, status: int, times: int) -> None:
-        self.pending.setdefault(command, []).extend([status] * times)
+    def add(self, command: str, status: int, times: int, after: bool = False) -> None:
+        self.pending.setdefault(command, []).extend([(status, after)] * times)
 
-    def take(self, command: str) -> int | None:
+    def take(self, command: str) -> tuple[int, bool] | None:
         queue = self.pending.get(command)
         if not queue:
             return None
-        status = queue.pop(0)
+        forced = queue.pop(0)
         if not queue:
             del self.pending[command]
-        return status
+        return forced
 
 
 class PbxApi:
@@ -212,9 +213,12 @@ class PbxApi:
             allowed = ", ".join(route.methods)
             raise ApiError(405, f"method {request.method} not allowed; use {allowed}", [("allow", allowed)])
         forced = self.faults.take(route.command)
-        if forced is not None:
-            raise ApiError(forced, f"simulated failure of {route.command}")
-        return handler(request, *route.args)
+        if forced is None:
+            return handler(request, *route.args)
+        status, after = forced
+        if after:
+            handler(request, *route.args)
+        raise ApiError(status, f"simulated failure of {route.command}")
 
     def _route(self, segments: list[str]) -> _Route | None:
         match segments:

@@ -29,6 +29,9 @@ from desktop_app.simulator.state import CALLING, DONE, CampaignCall, PbxState
 log = logging.getLogger(__name__)
 
 CRM_TIMEOUT = 5.0  # seconds; a CRM slower than this is logged and skipped
+# The voice robot's lines: at most this many campaign calls are made (and reported) at
+# once; the others wait in the queue, as on the PBX.
+ROBOT_LINES = 10
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ class CallPlayer:
         self._http = httpx.AsyncClient(timeout=CRM_TIMEOUT, verify=crm_verify)
         self._tasks: set[asyncio.Task] = set()
         self._campaign_tasks: dict[tuple[int, str], asyncio.Task] = {}
+        self._robot_lines = asyncio.Semaphore(ROBOT_LINES)
         self.active: dict[str, dict] = {}
         self.delivered = 0  # webhooks the CRM accepted
         self.failed = 0  # webhooks that failed (no answer, error status)
@@ -265,14 +269,15 @@ class CallPlayer:
     async def _play_campaign(self, call: CampaignCall) -> None:
         campaign = self.state.campaigns[call.campaign_id]
         await asyncio.sleep(self.delays.queue)
-        call.status, call.when = CALLING, self._now()
-        await asyncio.sleep(self.delays.robot)
-        result, answer = campaign_outcome(campaign, call.number)
-        call.result, call.final, call.status = result, True, DONE
-        call.duration = self._rng.randint(25, 90) if answer else 0
-        if answer:
-            call.vars = dict(call.vars, someAnswer=answer)
-        await self._report(call)
+        async with self._robot_lines:
+            call.status, call.when = CALLING, self._now()
+            await asyncio.sleep(self.delays.robot)
+            result, answer = campaign_outcome(campaign, call.number)
+            call.result, call.final, call.status = result, True, DONE
+            call.duration = self._rng.randint(25, 90) if answer else 0
+            if answer:
+                call.vars = dict(call.vars, someAnswer=answer)
+            await self._report(call)
 
     def cancel_campaign_call(self, call: CampaignCall) -> None:
         """Stop a robot call that has not finished; the CRM hears ``Canceled``."""

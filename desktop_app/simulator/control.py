@@ -129,8 +129,9 @@ class ControlApi:
             raise ApiError(400, f"command must be one of {', '.join(COMMANDS)}")
         status = _int(body, "status", 500, 400, 599)
         times = _int(body, "times", 1, 1, MAX_FAULT_TIMES)
-        self.api.faults.add(command, status, times)
-        return 200, {"command": command, "status": status, "times": times}
+        after = _bool(body, "after")
+        self.api.faults.add(command, status, times, after)
+        return 200, {"command": command, "status": status, "times": times, "after": after}
 
     def _balance(self, request: Request) -> tuple[int, Any]:
         body = read_object(request)

@@ -70,7 +70,7 @@ async def test_malformed_json(control):
 
 async def test_fail_forces_answers_then_recovers(sim, client, control):
     response = await control.post("fail", json={"command": "makecall", "status": 503, "times": 2})
-    assert response.json() == {"command": "makecall", "status": 503, "times": 2}
+    assert response.json() == {"command": "makecall", "status": 503, "times": 2, "after": False}
     body = {"from": "701", "number": "79991234567"}
     first, second, third = [await client.post("makecall", json=body) for _ in range(3)]
     assert (first.status_code, second.status_code, third.status_code) == (503, 503, 201)
@@ -82,6 +82,16 @@ async def test_forced_sms_gateway_error(sim, client, control):
     response = await client.post("sms", json={"number": "79991234567", "text": "Привет"})
     assert response.status_code == 500
     assert sim.state.sms == []
+
+
+async def test_a_failure_after_the_work_is_done_loses_only_the_answer(sim, client, control):
+    await control.post("fail", json={"command": "campaign/callArray", "status": 502, "after": True})
+    body = [{"id": "lost-answer", "number": "79991234567", "vars": {}}]
+    response = await client.post("campaign/1/callArray", json=body)
+    assert response.status_code == 502
+    assert (1, "lost-answer") in sim.state.campaign_calls  # queued all the same
+    again = await client.post("campaign/1/callArray", json=body)
+    assert again.status_code == 405  # the PBX knows the id now
 
 
 async def test_forced_failure_still_needs_the_token(sim, control):
