@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from desktop_app import DISPLAY_NAME, __version__
+from desktop_app.campaigns import command as campaign_command
 from desktop_app.core.texts import UserError
 from desktop_app.relay import commands as relay_commands
 
@@ -63,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
                                  help="utf-8 (with BOM, the default) or cp1251 (Windows-1251, for older Excel)")
 
     relay_commands.add_parser(commands)
+    campaign_command.add_parser(commands)
+
     commands.add_parser("simulator", help="run the built-in PBX simulator (see --help of it)", add_help=False)
     return parser
 
@@ -133,7 +136,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     else:
         profile = Profile.resolve(args.profile)
 
-    if args.command in ("call", "sms", "contacts"):
+    if args.command in ("call", "sms", "contacts", "campaign"):
         # Details go to the profile's log; the terminal gets one line.
         from desktop_app.core import log_setup
 
@@ -144,6 +147,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return relay_commands.run(profile, args)
     if args.command == "contacts":
         return _contacts(profile, args)
+    if args.command == "campaign":
+        return campaign_command.run(profile, args)
     if args.command in ("call", "sms"):
         from desktop_app.gui.shell.ipc import send_to_running_instance
 

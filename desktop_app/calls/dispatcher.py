@@ -18,8 +18,13 @@ For each :class:`~desktop_app.webhooks.types.CallEvent` and
 2. the call tracker moves the call's state (caller cards) and reports missed calls (the
    missed-calls list, the tray badge and notification follow the tracker).
 
-Other webhooks (``/client`` requests, campaign reports) go to the tracker, which ignores
-them but uses the moment to close calls gone silent.
+A :class:`~desktop_app.webhooks.types.CampaignReport` (the voice robot's outcome of one
+call) goes to the campaigns' :class:`~desktop_app.campaigns.follower.ReportFollower`,
+which keeps it and applies the call-back rules; a failure there is logged (the journal
+holds the report, and the follower takes it again at the next start).
+
+Every webhook (``/client`` requests and campaign reports too) then goes to the tracker,
+which ignores the ones it does not follow but uses the moment to close calls gone silent.
 
 A *recovered* call (:attr:`Origin.RECOVERED`) is one the desk never heard of live: it is
 marked so in the call log and in the missed-calls list. A call the log already holds
@@ -34,7 +39,8 @@ from enum import StrEnum
 
 from desktop_app.calls.call_log import CallLog
 from desktop_app.calls.tracker import CallTracker
-from desktop_app.webhooks.types import CallEvent, CallHistory, Webhook
+from desktop_app.campaigns.follower import ReportFollower
+from desktop_app.webhooks.types import CallEvent, CallHistory, CampaignReport, Webhook
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +54,19 @@ class Origin(StrEnum):
 
 
 class CallDispatcher:
-    """Feeds webhooks to the call log and the call tracker; see the module docstring.
+    """Feeds webhooks to the call log, the call tracker and the campaigns; see the module
+    docstring.
 
-    Either may be None (a headless tool without cards, a test of one side). Calling the
+    Each may be None (a headless tool without cards, a test of one side). Calling the
     dispatcher itself is :meth:`dispatch` with :attr:`Origin.LIVE`: it fits the listener's
     ``on_webhook``.
     """
 
-    def __init__(self, call_log: CallLog | None, tracker: CallTracker | None) -> None:
+    def __init__(self, call_log: CallLog | None, tracker: CallTracker | None,
+                 campaigns: ReportFollower | None = None) -> None:
         self.call_log = call_log
         self.tracker = tracker
+        self.campaigns = campaigns
 
     def __call__(self, webhook: Webhook) -> None:
         self.dispatch(webhook)
@@ -69,6 +78,11 @@ class CallDispatcher:
         if recovered and self._known(webhook):
             return False
         self._log(webhook, recovered)
+        if isinstance(webhook, CampaignReport) and self.campaigns is not None:
+            try:
+                self.campaigns.take(webhook)
+            except Exception:  # the journal has it; the follower takes it again at the next start
+                log.exception("campaigns could not take report %r", webhook.id)
         if self.tracker is not None:
             self.tracker.handle(webhook, recovered=recovered)
         return True

@@ -240,3 +240,73 @@ def test_the_command_line_knows_every_token_kind():
     from desktop_app.core import secret_store
 
     assert cli.TOKEN_KINDS == secret_store.TOKEN_KINDS
+
+
+async def test_campaign_queue_send_and_export_from_the_command_line(tmp_path):
+    import httpx
+
+    from desktop_app.core import settings
+    from desktop_app.simulator import Delays
+    from desktop_app.simulator.server import Simulator
+
+    source = tmp_path / "обзвон.csv"
+    rows = [f"+7 916 100-{i // 100:02d}-{i % 100:02d};Клиент {i}" for i in range(250)]
+    source.write_bytes(("Телефон;Имя\r\n" + "\r\n".join(rows + ["плохой;x"]) + "\r\n").encode("cp1251"))
+    env = {"GRAVITEL_DESK_API_TOKEN": "cli-token"}
+    async with Simulator(token="cli-token", delays=Delays(queue=3600)) as sim:
+        configure(tmp_path, sim.url, sim.domain)
+        s = settings.load(tmp_path / "config.toml")
+        s.campaigns.batch_size = 100
+        settings.save(s, tmp_path / "config.toml")
+
+        code, out, err = await run_cli_async("--profile", str(tmp_path), "campaign", "queue", str(source),
+                                             "--campaign", "1", "--check", env_extra=env)
+        assert code == 0, err
+        assert out.splitlines() == ["обзвон.csv: 251 rows, 250 ready to send, 1 with problems."]
+        assert err.splitlines() == [f"{source}: Line 252: Not a phone number: плохой"]
+        assert sim.state.campaign_calls == {}
+
+        async with httpx.AsyncClient() as control:  # the first batch fails, and the send stops
+            await control.post(f"{sim.url}/control/fail", json={"command": "campaign/callArray", "status": 500})
+        code, out, err = await run_cli_async("--profile", str(tmp_path), "campaign", "queue", str(source),
+                                             "--campaign", "1", env_extra=env)
+        assert code == 1
+        assert "Queued 0 of 250 calls; 250 are not queued yet" in out
+        assert "100 calls (" in err and "not queued: The PBX reported an error (HTTP 500)" in err
+
+        code, out, err = await run_cli_async("--profile", str(tmp_path), "campaign", "send", "--campaign", "1",
+                                             env_extra=env)
+        assert code == 0, err
+        assert out.splitlines()[-1] == "Queued 250 calls."
+        assert err.splitlines() == ["queued 0/250", "queued 100/250", "queued 200/250", "queued 250/250"]
+        assert len(sim.state.campaign_calls) == 250
+
+        code, out, err = await run_cli_async("--profile", str(tmp_path), "campaign", "queue", str(source),
+                                             "--campaign", "1", env_extra=env)  # the same file again
+        assert "0 ready to send, 251 with problems" in out and "is still waiting in campaign 1" in err
+
+    exported = tmp_path / "results.csv"
+    code, out, err = await run_cli_async("--profile", str(tmp_path), "campaign", "export", str(exported),
+                                         "--campaign", "1", "--encoding", "cp1251")
+    assert code == 0, err
+    assert out == f"exported 250 calls of campaign 1 to {exported}\n"
+    lines = exported.read_bytes().decode("cp1251").splitlines()
+    assert lines[0] == "id;number;campaign;state;result;final;attempts;duration;when;Имя"
+    assert len(lines) == 251 and ";queued;" in lines[1]
+
+
+def test_campaign_progress_bar_redraws_one_line_on_a_terminal():
+    from desktop_app.campaigns.command import ProgressBar
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = Terminal()
+    bar = ProgressBar(stream)
+    bar(0, 4)
+    bar(2, 4)
+    bar(4, 4)
+    bar.end()
+    assert stream.getvalue() == ("\r[..............................] 0/4\r[###############...............] 2/4"
+                                 "\r[##############################] 4/4\n")

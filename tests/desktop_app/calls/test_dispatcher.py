@@ -132,6 +132,19 @@ def test_other_webhooks_only_let_the_tracker_close_silent_calls(call_log, tracke
     assert call_log.count() == 1
 
 
+def test_campaign_reports_reach_the_campaigns_and_a_failure_there_is_logged(profile, call_log, tracker, caplog):
+    from desktop_app.campaigns.follower import ReportFollower
+    from desktop_app.campaigns.store import CallState as CampaignCallState
+    from desktop_app.campaigns.store import CampaignStore
+
+    with CampaignStore(profile.db_path) as store:
+        dispatch = CallDispatcher(call_log, tracker, ReportFollower(store))
+        dispatch(CampaignReport(id="r1", final=True, result=CampaignResult.SUCCESS, vars={"a": "b"}, when=WHEN))
+        assert (store.get("r1").state, store.get("r1").answers) == (CampaignCallState.DONE, {"a": "b"})
+    dispatch(CampaignReport(id="r2", final=True, result=CampaignResult.SUCCESS, vars={}))  # the store is closed
+    assert "campaigns could not take report 'r2'" in caplog.text
+
+
 def test_either_side_may_be_absent(call_log, tracker, heard):
     CallDispatcher(call_log, None)(history("l1", "Success", duration=5))
     assert call_log.get("l1").completed
