@@ -27,7 +27,14 @@ from pathlib import Path
 
 from desktop_app.contacts.directory import Contact, ContactDirectory, checked, display_number, fold
 from desktop_app.core.csv_export import CsvEncoding, unguard, write_csv
-from desktop_app.core.csv_import import NotTextFile, read_table, reading, scientific_number, sniff_file
+from desktop_app.core.csv_import import (
+    NotTextFile,
+    RowProblem,
+    read_table,
+    reading,
+    scientific_number,
+    sniff_file,
+)
 from desktop_app.core.texts import QT_TRANSLATE_NOOP, Text, UserError
 
 _CTX = "contacts_io"
@@ -51,22 +58,6 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 }
 _FIELD_OF = {alias: name for name, aliases in _ALIASES.items() for alias in aliases}
 EXPORT_HEADER = ("name", "company", "phone", "manager", "email", "note", "crm_url")
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    """A skipped row: its first line in the file (1-based) and why."""
-
-    line: int
-    reason: Text
-
-    def text(self) -> Text:
-        return Text(
-            _CTX, QT_TRANSLATE_NOOP("contacts_io", "Line {line}: {reason}"), {"line": self.line, "reason": self.reason}
-        )
-
-    def __str__(self) -> str:
-        return str(self.text())
 
 
 @dataclass

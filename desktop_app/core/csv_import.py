@@ -128,6 +128,21 @@ def _decodes(stream: io.BufferedIOBase, encoding: str) -> bool:
 
 # -- the table --------------------------------------------------------------------------
 
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A row that is not taken: its first line in the file (1-based) and why."""
+
+    line: int
+    reason: Text
+
+    def text(self) -> Text:
+        return Text(_CTX, QT_TRANSLATE_NOOP("csv", "Line {line}: {reason}"), {"line": self.line, "reason": self.reason})
+
+    def __str__(self) -> str:
+        return str(self.text())
+
+
 # (first line of the row in the file, its cells or why it cannot be read)
 TableRow = tuple[int, "list[str] | Text"]
 

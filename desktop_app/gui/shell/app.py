@@ -23,6 +23,8 @@ from desktop_app import APP_NAME, DISPLAY_NAME
 from desktop_app.calls.call_log import CallLog
 from desktop_app.calls.dispatcher import CallDispatcher
 from desktop_app.calls.tracker import CallTracker, MissedCall
+from desktop_app.campaigns.follower import ReportFollower
+from desktop_app.campaigns.store import CampaignStore
 from desktop_app.contacts.directory import ContactDirectory
 from desktop_app.core import log_setup, phone, secret_store
 from desktop_app.core import settings as settings_module
@@ -42,6 +44,7 @@ from desktop_app.gui.shell.resources import app_icon
 from desktop_app.gui.shell.status import DeskStatus
 from desktop_app.gui.shell.tray import Tray, WindowList, present
 from desktop_app.gui.windows.balance_view import BalanceLabel, BalanceMonitor
+from desktop_app.gui.windows.campaigns_window import CampaignsWindow
 from desktop_app.gui.windows.contacts_window import ContactsWindow
 from desktop_app.gui.windows.dial_window import DialWindow
 from desktop_app.gui.windows.employees_window import EmployeesWindow
@@ -97,6 +100,9 @@ class Desk(QObject):
         self.listener: Listener | None = None
         self.contacts: ContactDirectory | None = None
         self.call_log: CallLog | None = None
+        self.campaigns: CampaignStore | None = None
+        self.campaign_reports: ReportFollower | None = None
+        self.campaigns_window: CampaignsWindow | None = None
         self.settings_window: SettingsWindow | None = None
         self.dial: DialWindow | None = None
         self.sms: SmsWindow | None = None
@@ -143,6 +149,9 @@ class Desk(QObject):
             self.settings = await self.demo.start()
         self.contacts = ContactDirectory(self.profile.db_path)
         self.call_log = CallLog(self.profile.db_path, auto_create_contacts=self.settings.popup.auto_create_contacts)
+        self.campaigns = CampaignStore(self.profile.db_path)
+        self.campaign_reports = ReportFollower(self.campaigns, self.settings.campaigns.callback_rules)
+        self.campaign_reports.catch_up(self.profile.db_path)  # reports journaled while the desk stopped
         self._build_windows()
         self._build_cards()
         self._refresh_pbx_status()
@@ -183,7 +192,7 @@ class Desk(QObject):
             await self.demo.close()
         if self.http is not None:
             await self.http.aclose()
-        for store in (self.call_log, self.contacts):
+        for store in (self.call_log, self.contacts, self.campaigns):
             if store is not None:
                 store.close()
         for window in windows:
@@ -215,13 +224,19 @@ class Desk(QObject):
         self.windows.add(lambda: self.tr("Call history"), lambda: present(self.history))
         self.windows.add(lambda: self.tr("Missed calls"), self.show_missed_calls)
         self.windows.add(lambda: self.tr("Employees and caller IDs"), lambda: present(self.employees))
+        assert self.campaigns is not None
+        self.campaigns_window = CampaignsWindow(self.campaigns, self.profile.db_path, self.pbx_client, self.settings,
+                                                self.profile.config_path, window_state=self.window_state)
+        self.campaigns_window.call_requested.connect(lambda number: self.spawn(self.place_call(number)))
+        self.campaigns_window.settings_saved.connect(self._on_settings_saved)
+        self.windows.add(lambda: self.tr("Robot campaigns"), lambda: present(self.campaigns_window))
         self.windows.add(lambda: self.tr("Settings"), lambda: present(self.settings_window))
         self.tray.primary_activated.connect(lambda: present(self.dial))
 
     def _build_cards(self) -> None:
         assert self.contacts is not None
         self.tracker = CallTracker.from_settings(self.settings)
-        self.dispatcher = CallDispatcher(self.call_log, self.tracker)
+        self.dispatcher = CallDispatcher(self.call_log, self.tracker, self.campaign_reports)
         self.missed = MissedCalls(self.contacts.name_for, parent=self)
         self.missed.track(self.tracker)
         self.missed.changed.connect(lambda: self.tray.set_missed_count(self.missed.unseen))
@@ -245,6 +260,7 @@ class Desk(QObject):
 
     def _windows(self) -> list:
         windows = (self.dial, self.sms, self.history, self.missed_window, self.contacts_window, self.employees,
+                   self.campaigns_window,
                    self.settings_window)
         return [w for w in windows if w is not None]
 
@@ -367,6 +383,12 @@ class Desk(QObject):
             self.balance.warn_below = new.ui.balance_warn_below
         if self.cards is not None:
             self.cards.apply_settings(new)
+        if self.campaign_reports is not None:
+            self.campaign_reports.set_rules(new.campaigns.callback_rules)
+        if self.campaigns_window is not None:
+            self.campaigns_window.apply_settings(new)
+        if self.settings_window is not None:
+            self.settings_window.saved_elsewhere(new)
         if new.pbx != old.pbx:
             self._pbx_account_changed()
         if new.listener != old.listener:

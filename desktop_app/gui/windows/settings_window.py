@@ -305,6 +305,11 @@ class SettingsWindow(QWidget):
         self.result.setText(self.tr("Saved."))
         self.settings_saved.emit(new)
 
+    def saved_elsewhere(self, new: Settings) -> None:
+        """Settings another window saved (the campaigns' rules): this window's next save keeps
+        them, and what the operator is typing here stays."""
+        self._settings = dataclasses.replace(new)
+
     def show_listener_state(self, state: ListenerState) -> None:
         self.address.setText(state.url or "")
         if state.running:

@@ -174,6 +174,416 @@
     </message>
 </context>
 <context>
+    <name>CampaignTables</name>
+    <message>
+        <source>Not sent</source>
+        <translation>Не отправлен</translation>
+    </message>
+    <message>
+        <source>Not sent: failed</source>
+        <translation>Не отправлен: ошибка</translation>
+    </message>
+    <message>
+        <source>In the queue</source>
+        <translation>В очереди</translation>
+    </message>
+    <message>
+        <source>Will try again</source>
+        <translation>Будет повтор</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>Завершён</translation>
+    </message>
+    <message>
+        <source>Deleted</source>
+        <translation>Удалён</translation>
+    </message>
+    <message>
+        <source>Success</source>
+        <translation>Дозвонились</translation>
+    </message>
+    <message>
+        <source>Not connected</source>
+        <translation>Не дозвонились</translation>
+    </message>
+    <message>
+        <source>Canceled</source>
+        <translation>Отменён</translation>
+    </message>
+    <message>
+        <source>PBX error</source>
+        <translation>Ошибка АТС</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>Неизвестно</translation>
+    </message>
+    <message>
+        <source>No result yet</source>
+        <translation>Результата пока нет</translation>
+    </message>
+    <message>
+        <source>Id</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>Number</source>
+        <translation>Номер</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Состояние</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Результат</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>Попытки</translation>
+    </message>
+    <message>
+        <source>Talk</source>
+        <translation>Разговор</translation>
+    </message>
+    <message>
+        <source>Called at</source>
+        <translation>Время звонка</translation>
+    </message>
+    <message>
+        <source>Variables and answers</source>
+        <translation>Переменные и ответы</translation>
+    </message>
+    <message>
+        <source>Why not sent</source>
+        <translation>Почему не отправлен</translation>
+    </message>
+    <message>
+        <source>Campaign</source>
+        <translation>Кампания</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>Причина</translation>
+    </message>
+    <message>
+        <source>{when}, {who}</source>
+        <translation>{when}, {who}</translation>
+    </message>
+</context>
+<context>
+    <name>CampaignsWindow</name>
+    <message>
+        <source>The campaigns database failed: {reason}</source>
+        <translation>Ошибка базы данных кампаний: {reason}</translation>
+    </message>
+    <message>
+        <source>Write the variables as name=value, separated by semicolons: {part}</source>
+        <translation>Запишите переменные как имя=значение через точку с запятой: {part}</translation>
+    </message>
+    <message>
+        <source>Robot campaigns</source>
+        <translation>Обзвон роботом</translation>
+    </message>
+    <message>
+        <source>Campaign id</source>
+        <translation>ID кампании</translation>
+    </message>
+    <message>
+        <source>Ca&amp;mpaign id:</source>
+        <translation>ID ка&amp;мпании:</translation>
+    </message>
+    <message>
+        <source>&amp;Queue</source>
+        <translation>&amp;Очередь</translation>
+    </message>
+    <message>
+        <source>C&amp;alls</source>
+        <translation>&amp;Звонки</translation>
+    </message>
+    <message>
+        <source>Call-&amp;backs</source>
+        <translation>&amp;Перезвонить</translation>
+    </message>
+    <message>
+        <source>&amp;Rules</source>
+        <translation>П&amp;равила</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <source>&amp;Load a CSV file…</source>
+        <translation>&amp;Загрузить файл CSV…</translation>
+    </message>
+    <message>
+        <source>Columns: the number (Number, Phone, Телефон), optionally the call&apos;s id (Id), and the scenario&apos;s variables, one column each, named as in the scenario.</source>
+        <translation>Столбцы: номер (Телефон, Номер, Phone), при желании ID звонка (Id) и переменные сценария — по столбцу на каждую, с именами как в сценарии.</translation>
+    </message>
+    <message>
+        <source>Rows with problems</source>
+        <translation>Строки с ошибками</translation>
+    </message>
+    <message>
+        <source>&amp;Discard the file</source>
+        <translation>&amp;Убрать файл</translation>
+    </message>
+    <message>
+        <source>One call</source>
+        <translation>Один звонок</translation>
+    </message>
+    <message>
+        <source>+7 999 123-45-67</source>
+        <translation>+7 999 123-45-67</translation>
+    </message>
+    <message>
+        <source>made up when empty</source>
+        <translation>если пусто, будет придуман</translation>
+    </message>
+    <message>
+        <source>name=Иван Петров; date=15.03</source>
+        <translation>name=Иван Петров; date=15.03</translation>
+    </message>
+    <message>
+        <source>Queue this &amp;call</source>
+        <translation>Поставить &amp;звонок в очередь</translation>
+    </message>
+    <message>
+        <source>&amp;Number:</source>
+        <translation>&amp;Номер:</translation>
+    </message>
+    <message>
+        <source>&amp;Id:</source>
+        <translation>&amp;ID:</translation>
+    </message>
+    <message>
+        <source>&amp;Variables:</source>
+        <translation>П&amp;еременные:</translation>
+    </message>
+    <message>
+        <source>All states</source>
+        <translation>Все состояния</translation>
+    </message>
+    <message>
+        <source>All results</source>
+        <translation>Все результаты</translation>
+    </message>
+    <message>
+        <source>&amp;State:</source>
+        <translation>&amp;Состояние:</translation>
+    </message>
+    <message>
+        <source>Res&amp;ult:</source>
+        <translation>Ре&amp;зультат:</translation>
+    </message>
+    <message>
+        <source>Ask the &amp;PBX for their state</source>
+        <translation>Запросить состояние у &amp;АТС</translation>
+    </message>
+    <message>
+        <source>&amp;Delete from the queue</source>
+        <translation>&amp;Удалить из очереди</translation>
+    </message>
+    <message>
+        <source>E&amp;xport CSV…</source>
+        <translation>Э&amp;кспорт в CSV…</translation>
+    </message>
+    <message>
+        <source>Show &amp;done</source>
+        <translation>Показать &amp;выполненные</translation>
+    </message>
+    <message>
+        <source>&amp;Call</source>
+        <translation>Позвон&amp;ить</translation>
+    </message>
+    <message>
+        <source>Mark d&amp;one</source>
+        <translation>&amp;Выполнено</translation>
+    </message>
+    <message>
+        <source>Saved. {count} reported calls added to the call-back list.</source>
+        <translation>Сохранено. В список «Перезвонить» добавлено звонков: {count}.</translation>
+    </message>
+    <message>
+        <source>Could not save {file}: {reason}</source>
+        <translation>Не удалось сохранить {file}: {reason}</translation>
+    </message>
+    <message>
+        <source>Load a call list</source>
+        <translation>Загрузка списка звонков</translation>
+    </message>
+    <message>
+        <source>Call lists (*.csv *.txt);;All files (*)</source>
+        <translation>Списки звонков (*.csv *.txt);;Все файлы (*)</translation>
+    </message>
+    <message>
+        <source>Reading {file}…</source>
+        <translation>Чтение {file}…</translation>
+    </message>
+    <message>
+        <source>Line</source>
+        <translation>Строка</translation>
+    </message>
+    <message>
+        <source>Id</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>Number</source>
+        <translation>Номер</translation>
+    </message>
+    <message>
+        <source>Made up by the desk: the file has no id for this row</source>
+        <translation>Придуман программой: в файле нет ID для этой строки</translation>
+    </message>
+    <message>
+        <source>… and {count} more rows with problems</source>
+        <translation>… и ещё строк с ошибками: {count}</translation>
+    </message>
+    <message>
+        <source>The first {shown} of {count} calls are shown.</source>
+        <translation>Показаны первые {shown} звонков из {count}.</translation>
+    </message>
+    <message>
+        <source>The list was read for campaign {list}, not {chosen}: load it again.</source>
+        <translation>Список прочитан для кампании {list}, а не {chosen}: загрузите его снова.</translation>
+    </message>
+    <message>
+        <source>Some of these calls were queued meanwhile: load the file again.</source>
+        <translation>Часть этих звонков тем временем уже поставлена в очередь: загрузите файл снова.</translation>
+    </message>
+    <message>
+        <source>Nothing to send: every call of the campaign is queued.</source>
+        <translation>Отправлять нечего: все звонки кампании уже в очереди.</translation>
+    </message>
+    <message>
+        <source>Sending {count} calls…</source>
+        <translation>Отправка звонков: {count}…</translation>
+    </message>
+    <message>
+        <source>Queueing a call to {number}…</source>
+        <translation>Постановка в очередь звонка на {number}…</translation>
+    </message>
+    <message>
+        <source>Not a phone number: {number}</source>
+        <translation>Это не номер телефона: {number}</translation>
+    </message>
+    <message>
+        <source>{number} is an extension: the robot calls outside numbers</source>
+        <translation>{number} — внутренний номер, а робот звонит на внешние</translation>
+    </message>
+    <message>
+        <source>The id {id} was queued before</source>
+        <translation>Звонок с ID {id} уже ставился в очередь</translation>
+    </message>
+    <message>
+        <source>{count} calls to make.</source>
+        <translation>Нужно перезвонить: {count}.</translation>
+    </message>
+    <message>
+        <source>No one to call back.</source>
+        <translation>Перезванивать некому.</translation>
+    </message>
+    <message>
+        <source>Call-&amp;backs ({count})</source>
+        <translation>&amp;Перезвонить ({count})</translation>
+    </message>
+    <message>
+        <source>Campaigns with calls here: {ids}</source>
+        <translation>Кампании со звонками: {ids}</translation>
+    </message>
+    <message>
+        <source>No calls in this campaign yet.</source>
+        <translation>В этой кампании пока нет звонков.</translation>
+    </message>
+    <message>
+        <source>Calls: {count}</source>
+        <translation>Звонков: {count}</translation>
+    </message>
+    <message>
+        <source>not sent: {count}</source>
+        <translation>не отправлено: {count}</translation>
+    </message>
+    <message>
+        <source>Asking the PBX…</source>
+        <translation>Запрос к АТС…</translation>
+    </message>
+    <message>
+        <source>Take the call {id} to {number} out of the queue of campaign {campaign}? The robot will not call this number.</source>
+        <translation>Убрать звонок {id} на {number} из очереди кампании {campaign}? Робот не будет звонить на этот номер.</translation>
+    </message>
+    <message>
+        <source>Delete a call</source>
+        <translation>Удаление звонка</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Удалить</translation>
+    </message>
+    <message>
+        <source>Deleting…</source>
+        <translation>Удаление…</translation>
+    </message>
+    <message>
+        <source>Export campaign results</source>
+        <translation>Экспорт результатов кампании</translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation>Экспорт…</translation>
+    </message>
+    <message>
+        <source>Someone marked it already.</source>
+        <translation>Кто-то уже отметил это.</translation>
+    </message>
+    <message>
+        <source>The call to {number} is in the queue of campaign {campaign} (id {id}).</source>
+        <translation>Звонок на {number} поставлен в очередь кампании {campaign} (ID {id}).</translation>
+    </message>
+    <message>
+        <source>The PBX answered for {count} calls.</source>
+        <translation>АТС ответила по звонкам: {count}.</translation>
+    </message>
+    <message>
+        <source>The call {id} was taken out of the queue.</source>
+        <translation>Звонок {id} убран из очереди.</translation>
+    </message>
+    <message>
+        <source>Stopped. What the PBX took before is kept; send again for the rest.</source>
+        <translation>Остановлено. Принятое АТС сохранено; для остальных отправьте снова.</translation>
+    </message>
+    <message>
+        <source>{count} calls saved to {path}</source>
+        <translation>Сохранено звонков: {count}. Файл: {path}</translation>
+    </message>
+    <message>
+        <source>&amp;Send {count} calls</source>
+        <translation>&amp;Отправить звонки: {count}</translation>
+    </message>
+    <message>
+        <source>&amp;Send the {count} unsent calls</source>
+        <translation>&amp;Отправить неотправленные: {count}</translation>
+    </message>
+    <message>
+        <source>&amp;Send</source>
+        <translation>&amp;Отправить</translation>
+    </message>
+    <message>
+        <source>Send the {count} unsent calls</source>
+        <translation>Отправить неотправленные: {count}</translation>
+    </message>
+    <message>
+        <source>Send the unsent calls</source>
+        <translation>Отправить неотправленные</translation>
+    </message>
+    <message>
+        <source>Not d&amp;one</source>
+        <translation>&amp;Не выполнено</translation>
+    </message>
+</context>
+<context>
     <name>ContactEditor</name>
     <message>
         <source>&amp;Name</source>
@@ -443,6 +853,10 @@
     <message>
         <source>Employees and caller IDs</source>
         <translation>Сотрудники и АОН</translation>
+    </message>
+    <message>
+        <source>Robot campaigns</source>
+        <translation>Обзвон роботом</translation>
     </message>
     <message>
         <source>Settings</source>
@@ -996,6 +1410,65 @@
     </message>
 </context>
 <context>
+    <name>RulesTab</name>
+    <message>
+        <source>A robot report that matches a rule puts its call on the call-back list. A rule matches when all its filled conditions hold: the campaign (0: any), the result, the final attempt, and a variable equal to a value (case and extra spaces ignored; an empty value matches a missing answer).</source>
+        <translation>Отчёт робота, подходящий под правило, добавляет звонок в список «Перезвонить». Правило срабатывает, когда выполнены все заполненные условия: кампания (0 — любая), результат, последняя попытка и переменная, равная значению (регистр и лишние пробелы не важны; пустое значение означает отсутствие ответа).</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Название</translation>
+    </message>
+    <message>
+        <source>Campaign</source>
+        <translation>Кампания</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Результат</translation>
+    </message>
+    <message>
+        <source>Final attempt only</source>
+        <translation>Только последняя попытка</translation>
+    </message>
+    <message>
+        <source>Variable</source>
+        <translation>Переменная</translation>
+    </message>
+    <message>
+        <source>Equals</source>
+        <translation>Равна</translation>
+    </message>
+    <message>
+        <source>&amp;New rule</source>
+        <translation>&amp;Новое правило</translation>
+    </message>
+    <message>
+        <source>&amp;Delete rule</source>
+        <translation>&amp;Удалить правило</translation>
+    </message>
+    <message>
+        <source>&amp;Save rules</source>
+        <translation>&amp;Сохранить правила</translation>
+    </message>
+    <message>
+        <source>e.g. Wants another date</source>
+        <translation>например: Хочет другую дату</translation>
+    </message>
+    <message>
+        <source>any</source>
+        <translation>любая</translation>
+    </message>
+    <message>
+        <source>e.g. someAnswer</source>
+        <translation>например: someAnswer</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>Сохранено.</translation>
+    </message>
+</context>
+<context>
     <name>SettingsWindow</name>
     <message>
         <source>Gravitel Desk settings</source>
@@ -1334,6 +1807,49 @@
     </message>
 </context>
 <context>
+    <name>call_list</name>
+    <message>
+        <source>{file}: {rows} rows, {ready} ready to send, {bad} with problems.</source>
+        <translation>{file}: строк {rows}, готовы к отправке {ready}, с ошибками {bad}.</translation>
+    </message>
+    <message>
+        <source>... and {count} more rows with problems</source>
+        <translation>... и ещё строк с ошибками: {count}</translation>
+    </message>
+    <message>
+        <source>{file} has no number column (expected a column named Number, Phone, Телефон or Номер; found: {columns})</source>
+        <translation>В {file} нет столбца с номером (нужен столбец Телефон, Номер, Number или Phone; найдены: {columns})</translation>
+    </message>
+    <message>
+        <source>{file}: the column {name} appears twice</source>
+        <translation>{file}: столбец {name} встречается дважды</translation>
+    </message>
+    <message>
+        <source>The id {id} is already on line {line}</source>
+        <translation>ID {id} уже есть в строке {line}</translation>
+    </message>
+    <message>
+        <source>The id {id} was queued before</source>
+        <translation>Звонок с ID {id} уже ставился в очередь</translation>
+    </message>
+    <message>
+        <source>The number {number} is already on line {line}</source>
+        <translation>Номер {number} уже есть в строке {line}</translation>
+    </message>
+    <message>
+        <source>The number {number} is still waiting in campaign {campaign} (call {id})</source>
+        <translation>Номер {number} ещё ждёт звонка в кампании {campaign} (звонок {id})</translation>
+    </message>
+    <message>
+        <source>No phone number</source>
+        <translation>Нет номера телефона</translation>
+    </message>
+    <message>
+        <source>{number} is an extension: the robot calls outside numbers</source>
+        <translation>{number} — внутренний номер, а робот звонит на внешние</translation>
+    </message>
+</context>
+<context>
     <name>call_log</name>
     <message>
         <source>Invalid {field}: {value}</source>
@@ -1341,7 +1857,38 @@
     </message>
 </context>
 <context>
+    <name>campaigns</name>
+    <message>
+        <source>{count} calls ({first} … {last}) not queued: {reason}</source>
+        <translation>Звонки ({count}: {first} … {last}) не поставлены в очередь: {reason}</translation>
+    </message>
+    <message>
+        <source>Nothing to send: every call of the campaign is queued.</source>
+        <translation>Отправлять нечего: все звонки кампании уже в очереди.</translation>
+    </message>
+    <message>
+        <source>Queued {count} calls.</source>
+        <translation>Поставлено в очередь звонков: {count}.</translation>
+    </message>
+    <message>
+        <source>Queued {sent} of {total} calls; {left} are not queued yet: send again to retry them.</source>
+        <translation>Поставлено в очередь {sent} из {total} звонков; ещё не в очереди: {left} — отправьте снова, чтобы повторить.</translation>
+    </message>
+    <message>
+        <source>could not ask the PBX whether an earlier send arrived: {reason}</source>
+        <translation>не удалось узнать у АТС, дошла ли прошлая отправка: {reason}</translation>
+    </message>
+    <message>
+        <source>The PBX does not know this call.</source>
+        <translation>АТС не знает этот звонок.</translation>
+    </message>
+</context>
+<context>
     <name>cli</name>
+    <message>
+        <source>The campaign id must be a positive whole number.</source>
+        <translation>ID кампании должен быть целым положительным числом.</translation>
+    </message>
     <message>
         <source>No API token: set it with &apos;gravitel-desk token set api&apos;.</source>
         <translation>Нет API-токена: задайте его командой &apos;gravitel-desk token set api&apos;.</translation>
@@ -1376,10 +1923,6 @@
 </context>
 <context>
     <name>contacts_io</name>
-    <message>
-        <source>Line {line}: {reason}</source>
-        <translation>Строка {line}: {reason}</translation>
-    </message>
     <message>
         <source>Added: {added}, updated: {updated}, unchanged: {unchanged}, skipped: {skipped}.</source>
         <translation>Добавлено: {added}, обновлено: {updated}, без изменений: {unchanged}, пропущено: {skipped}.</translation>
@@ -1438,6 +1981,10 @@
     <message>
         <source>{file}: unknown text encoding; save it as CSV UTF-8 or Windows-1251</source>
         <translation>{file}: неизвестная кодировка текста; сохраните файл как CSV UTF-8 или Windows-1251</translation>
+    </message>
+    <message>
+        <source>Line {line}: {reason}</source>
+        <translation>Строка {line}: {reason}</translation>
     </message>
     <message>
         <source>Broken CSV: {reason}</source>
@@ -1773,6 +2320,10 @@
         <translation>должно быть строкой</translation>
     </message>
     <message>
+        <source>must be a list of tables</source>
+        <translation>должно быть списком таблиц</translation>
+    </message>
+    <message>
         <source>must be a list of strings</source>
         <translation>должно быть списком строк</translation>
     </message>
@@ -1807,6 +2358,18 @@
     <message>
         <source>no such file: {file}</source>
         <translation>нет такого файла: {file}</translation>
+    </message>
+    <message>
+        <source>must be between {low} and {high}</source>
+        <translation>должно быть от {low} до {high}</translation>
+    </message>
+    <message>
+        <source>must be 0 (any) or a campaign id</source>
+        <translation>должно быть 0 (любая) или ID кампании</translation>
+    </message>
+    <message>
+        <source>give a result or a variable: a rule without either would pick every report</source>
+        <translation>укажите результат или переменную: правило без них выбрало бы все отчёты</translation>
     </message>
     <message>
         <source>not a domain name such as records.example.ru: {entry}</source>

@@ -222,3 +222,44 @@ async def test_a_token_saved_in_settings_applies_at_once(profile, memory_keyring
         desk.settings_window.api_token.save()
         assert desk.status.lines.pbx == "office.aicall.ru"
         assert desk.pbx_client().domain == "office.aicall.ru"
+
+
+async def test_robot_reports_reach_the_campaigns_window_and_its_rules_survive_a_settings_save(profile,
+                                                                                           memory_keyring):
+    import httpx
+
+    from desktop_app.core import secret_store
+    from desktop_app.core import settings as settings_module
+    from desktop_app.core.settings import CallbackRule
+
+    secret_store.set_token(profile, "crm", "crm-secret-3")
+    settings = Settings()
+    settings.listener.port = 0
+    settings.campaigns.callback_rules = [CallbackRule(name="Перенести", var="someAnswer", equals="перенести")]
+    async with running_desk(profile, settings) as desk:
+        assert "Robot campaigns" in [entry.title() for entry in desk.windows.entries]
+        async with httpx.AsyncClient() as client:
+            answer = await client.post(f"{desk.listener.url}/campaign/report", headers={"X-API-KEY": "crm-secret-3"},
+                                       json={"id": "r1", "final": True, "result": "Success", "when": 1_700_000_000,
+                                             "vars": {"someAnswer": "Перенести", "phone": "79991234567"}})
+        assert answer.status_code == 200
+        await wait_until(lambda: desk.campaigns.get("r1") is not None)
+        assert [item.call_id for item in desk.campaigns.callbacks()] == ["r1"]
+        calls = []
+        desk.campaigns_window.call_requested.disconnect()
+        desk.campaigns_window.call_requested.connect(calls.append)
+        desk.campaigns_window.show()
+        desk.campaigns_window.tabs.setCurrentIndex(2)
+        desk.campaigns_window.callbacks_table.selectRow(0)
+        desk.campaigns_window.call_button.click()
+        assert calls == ["+79991234567"]
+
+        rules = desk.campaigns_window.rules_tab
+        rules.add_button.click()
+        rules.table.cellWidget(1, 4).setText("agreed")
+        rules.save_button.click()
+        assert len(desk.settings.campaigns.callback_rules) == 2
+        desk.settings_window.balance_warn.setValue(123)
+        desk.settings_window.save()  # its own copy of the settings must not drop the new rule
+        saved = settings_module.load(profile.config_path)
+        assert saved.ui.balance_warn_below == 123 and len(saved.campaigns.callback_rules) == 2
