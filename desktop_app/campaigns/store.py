@@ -191,6 +191,7 @@ class Callback:
     final: bool
     started: int | None
     answers: dict[str, Any]
+    vars: dict[str, Any]  # sent with the call
 
     @property
     def done(self) -> bool:
@@ -200,7 +201,7 @@ class Callback:
 _CALL_COLUMNS = ("call_id, campaign, number, vars, state, error, uncertain, result, final, attempts, duration,"
                  " started, answers, created, sent, updated")
 _CALLBACK_COLUMNS = ("b.call_id, b.rule, b.created, b.done_at, b.done_by, c.campaign, c.number, c.result, c.final,"
-                     " c.started, c.answers")
+                     " c.started, c.answers, c.vars")
 
 
 def _call(row: Sequence[Any]) -> StoredCall:
@@ -212,9 +213,10 @@ def _call(row: Sequence[Any]) -> StoredCall:
 
 
 def _callback(row: Sequence[Any]) -> Callback:
-    call_id, rule, created, done_at, done_by, campaign, number, result, final, started, answers = row
+    call_id, rule, created, done_at, done_by, campaign, number, result, final, started, answers, variables = row
     return Callback(call_id, rule, created, done_at, done_by, campaign, number,
-                    CampaignResult(result) if result else None, bool(final), started, json.loads(answers))
+                    CampaignResult(result) if result else None, bool(final), started, json.loads(answers),
+                    json.loads(variables))
 
 
 def _json(value: dict[str, Any]) -> str:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QHeaderView, QTableView
 
 from desktop_app.campaigns.store import Callback, CallState, StoredCall
 from desktop_app.contacts.directory import display_number
@@ -42,9 +43,20 @@ def result_name(result: CampaignResult | None) -> str:
     return QCoreApplication.translate(_CTX, RESULT_NAMES[result] if result is not None else NO_RESULT)
 
 
-def answers_text(variables: dict[str, Any]) -> str:
-    """``name: value; name: value`` on one line (the cell; the tooltip has one per line)."""
-    return "; ".join(f"{key}: {_value(value)}" for key, value in variables.items())
+def answers_text(sent: dict[str, Any], answers: dict[str, Any]) -> str:
+    """``name: value; name: value`` on one line (the cell; the tooltip has one per line): what
+    the robot heard first, then the variables that were sent."""
+    return "; ".join(f"{key}: {_value(value)}" for key, value in _ordered(sent, answers))
+
+
+def answers_tip(sent: dict[str, Any], answers: dict[str, Any]) -> str:
+    return "\n".join(f"{key}: {_value(value)}" for key, value in _ordered(sent, answers))
+
+
+def _ordered(sent: dict[str, Any], answers: dict[str, Any]) -> list[tuple[str, Any]]:
+    heard = [(key, value) for key, value in answers.items() if key not in sent or sent[key] != value]
+    merged = {**sent, **answers}
+    return heard + [(key, merged[key]) for key in merged if key not in dict(heard)]
 
 
 def _value(value: Any) -> str:
@@ -100,7 +112,7 @@ class _Table(QAbstractTableModel):
 class CallsModel(_Table):
     """The calls of a campaign, as stored."""
 
-    ID, NUMBER, STATE, RESULT, ATTEMPTS, DURATION, WHEN, ANSWERS, ERROR = range(9)
+    ID, NUMBER, STATE, RESULT, ATTEMPTS, DURATION, WHEN, ERROR, ANSWERS = range(9)
     HEADERS = (
         QT_TRANSLATE_NOOP("CampaignTables", "Id"),
         QT_TRANSLATE_NOOP("CampaignTables", "Number"),
@@ -109,8 +121,8 @@ class CallsModel(_Table):
         QT_TRANSLATE_NOOP("CampaignTables", "Attempts"),
         QT_TRANSLATE_NOOP("CampaignTables", "Talk"),
         QT_TRANSLATE_NOOP("CampaignTables", "Called at"),
-        QT_TRANSLATE_NOOP("CampaignTables", "Variables and answers"),
         QT_TRANSLATE_NOOP("CampaignTables", "Why not sent"),
+        QT_TRANSLATE_NOOP("CampaignTables", "Answers and variables"),
     )
 
     def __init__(self, parent: Any = None) -> None:
@@ -129,13 +141,12 @@ class CallsModel(_Table):
         error = tr_text(call.error_text) if call.error_text is not None else ""
         return (call.call_id, display_number(call.number) if call.number else "", state_name(call.state),
                 result_name(call.result) if call.attempts else "", str(call.attempts or ""),
-                duration_text(call.duration), when_text(call.started), answers_text(call.all_vars), error)
+                duration_text(call.duration), when_text(call.started), error, answers_text(call.vars, call.answers))
 
     @staticmethod
     def _tip(call: StoredCall, cells: tuple[str, ...]) -> tuple[str, ...]:
-        variables = "\n".join(f"{key}: {_value(value)}" for key, value in call.all_vars.items())
-        return tuple(variables if column == CallsModel.ANSWERS else text if column == CallsModel.ERROR else ""
-                     for column, text in enumerate(cells))
+        return tuple(answers_tip(call.vars, call.answers) if column == CallsModel.ANSWERS
+                     else text if column == CallsModel.ERROR else "" for column, text in enumerate(cells))
 
     def call(self, row: int) -> StoredCall | None:
         return self.calls[row] if 0 <= row < len(self.calls) else None
@@ -150,15 +161,15 @@ class CallsModel(_Table):
 class CallbacksModel(_Table):
     """The call-back work list."""
 
-    CAMPAIGN, NUMBER, RULE, RESULT, ANSWERS, WHEN, DONE = range(7)
+    NUMBER, RULE, RESULT, WHEN, CAMPAIGN, DONE, ANSWERS = range(7)
     HEADERS = (
-        QT_TRANSLATE_NOOP("CampaignTables", "Campaign"),
         QT_TRANSLATE_NOOP("CampaignTables", "Number"),
         QT_TRANSLATE_NOOP("CampaignTables", "Why"),
         QT_TRANSLATE_NOOP("CampaignTables", "Result"),
-        QT_TRANSLATE_NOOP("CampaignTables", "Variables and answers"),
         QT_TRANSLATE_NOOP("CampaignTables", "Called at"),
-        QT_TRANSLATE_NOOP("CampaignTables", "Done"),
+        QT_TRANSLATE_NOOP("CampaignTables", "Campaign"),
+        QT_TRANSLATE_NOOP("CampaignTables", "Called back"),
+        QT_TRANSLATE_NOOP("CampaignTables", "Answers and variables"),
     )
 
     def __init__(self, parent: Any = None) -> None:
@@ -169,9 +180,8 @@ class CallbacksModel(_Table):
         self.beginResetModel()
         self.items = items
         self._cells = [self._format(item) for item in items]
-        self._tips = [tuple("\n".join(f"{k}: {_value(v)}" for k, v in item.answers.items())
-                            if column == self.ANSWERS else "" for column in range(len(self.HEADERS)))
-                      for item in items]
+        self._tips = [tuple(answers_tip(item.vars, item.answers) if column == self.ANSWERS else ""
+                            for column in range(len(self.HEADERS))) for item in items]
         self.endResetModel()
 
     @staticmethod
@@ -181,8 +191,8 @@ class CallbacksModel(_Table):
                 when=when_text(item.done_at), who=item.done_by) if item.done_by else when_text(item.done_at)
         else:
             done = ""
-        return (str(item.campaign or ""), display_number(item.number) if item.number else item.call_id, item.rule,
-                result_name(item.result), answers_text(item.answers), when_text(item.started), done)
+        return (display_number(item.number) if item.number else item.call_id, item.rule, result_name(item.result),
+                when_text(item.started), str(item.campaign or ""), done, answers_text(item.vars, item.answers))
 
     def item(self, row: int) -> Callback | None:
         return self.items[row] if 0 <= row < len(self.items) else None
@@ -192,3 +202,29 @@ class CallbacksModel(_Table):
             if item.call_id == call_id:
                 return row
         return -1
+
+
+def size_columns(table: QTableView, samples: dict[int, list[str]]) -> None:
+    """Each listed column as wide as its widest sample or its title; rows one line high."""
+    metrics = table.fontMetrics()
+    padding = metrics.averageCharWidth() * 3
+    header = table.horizontalHeader()
+    model = table.model()
+    for column, texts in samples.items():
+        title = str(model.headerData(column, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole) or "")
+        header.resizeSection(column, max(metrics.horizontalAdvance(text) for text in [*texts, title]) + padding)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    table.verticalHeader().setDefaultSectionSize(metrics.height() + 8)
+
+
+def state_samples() -> list[str]:
+    return [state_name(state) for state in CallState]
+
+
+def result_samples() -> list[str]:
+    return [result_name(result) for result in RESULT_NAMES]
+
+
+NUMBER_SAMPLE = "+7 999 123-45-67"
+WHEN_SAMPLE = "00.00.0000 00:00"
+ID_SAMPLE = "1-0123456789ab"

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFileDialog,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -67,10 +66,16 @@ from desktop_app.gui.common.window_state import WindowState, remember
 from desktop_app.gui.shell.i18n import error_text, tr_text
 from desktop_app.gui.windows.campaign_rules_tab import RulesTab
 from desktop_app.gui.windows.campaign_tables import (
+    ID_SAMPLE,
+    NUMBER_SAMPLE,
+    WHEN_SAMPLE,
     CallbacksModel,
     CallsModel,
     result_name,
+    result_samples,
+    size_columns,
     state_name,
+    state_samples,
 )
 from desktop_app.pbx.client import PbxSource
 from desktop_app.webhooks.types import CampaignResult
@@ -224,7 +229,7 @@ class CampaignsWindow(QWidget):
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.escape)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, activated=self.reload)
         self._update_buttons()
-        remember(self, window_state, (980, 640))
+        remember(self, window_state, (1120, 660))
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -283,6 +288,8 @@ class CampaignsWindow(QWidget):
         self.preview.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.preview.setTabKeyNavigation(False)
         self.preview.verticalHeader().hide()
+        self.preview.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.preview.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.preview.horizontalHeader().setStretchLastSection(True)
         layout.addWidget(self.preview, 3)
         self.problems = QPlainTextEdit()
@@ -303,21 +310,27 @@ class CampaignsWindow(QWidget):
         layout.addLayout(send_row)
 
         one = QGroupBox(self.tr("One call"))
-        form = QFormLayout(one)
+        form = QHBoxLayout(one)
         self.one_number = QLineEdit()
         self.one_number.setPlaceholderText(self.tr("+7 999 123-45-67"))
         self.one_number.returnPressed.connect(self.queue_one)
         self.one_id = QLineEdit()
-        self.one_id.setPlaceholderText(self.tr("made up when empty"))
+        self.one_id.setPlaceholderText(self.tr("optional"))
         self.one_vars = QLineEdit()
         self.one_vars.setPlaceholderText(self.tr("name=Иван Петров; date=15.03"))
         self.one_vars.returnPressed.connect(self.queue_one)
         self.one_button = QPushButton(self.tr("Queue this &call"))
         self.one_button.clicked.connect(self.queue_one)
-        form.addRow(self.tr("&Number:"), self.one_number)
-        form.addRow(self.tr("&Id:"), self.one_id)
-        form.addRow(self.tr("&Variables:"), self.one_vars)
-        form.addRow("", self.one_button)
+        char = self.fontMetrics().averageCharWidth()
+        self.one_number.setMinimumWidth(char * 20)
+        self.one_id.setMinimumWidth(char * 16)
+        for text, widget, stretch in ((self.tr("&Number:"), self.one_number, 2), (self.tr("&Id:"), self.one_id, 2),
+                                      (self.tr("&Variables:"), self.one_vars, 4)):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            form.addWidget(label)
+            form.addWidget(widget, stretch)
+        form.addWidget(self.one_button)
         layout.addWidget(one)
         return page
 
@@ -347,11 +360,10 @@ class CampaignsWindow(QWidget):
         layout.addWidget(self.totals)
         self.calls_table = _table_view(self.calls_model)
         self.calls_table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
-        char = self.fontMetrics().averageCharWidth()
-        for column, chars in ((CallsModel.ID, 18), (CallsModel.NUMBER, 18), (CallsModel.STATE, 16),
-                              (CallsModel.RESULT, 14), (CallsModel.ATTEMPTS, 9), (CallsModel.DURATION, 7),
-                              (CallsModel.WHEN, 17), (CallsModel.ANSWERS, 40)):
-            self.calls_table.horizontalHeader().resizeSection(column, chars * char)
+        size_columns(self.calls_table, {
+            CallsModel.ID: [ID_SAMPLE], CallsModel.NUMBER: [NUMBER_SAMPLE], CallsModel.STATE: state_samples(),
+            CallsModel.RESULT: result_samples(), CallsModel.ATTEMPTS: ["99"], CallsModel.DURATION: ["00:00"],
+            CallsModel.WHEN: [WHEN_SAMPLE], CallsModel.ERROR: ["x" * 14]})
         layout.addWidget(self.calls_table, 1)
         buttons = QHBoxLayout()
         self.status_button = QPushButton(self.tr("Ask the &PBX for their state"))
@@ -382,10 +394,10 @@ class CampaignsWindow(QWidget):
         self.callbacks_table = _table_view(self.callbacks_model)
         self.callbacks_table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self.callbacks_table.doubleClicked.connect(lambda _index: self.call_selected())
-        char = self.fontMetrics().averageCharWidth()
-        for column, chars in ((CallbacksModel.CAMPAIGN, 10), (CallbacksModel.NUMBER, 18), (CallbacksModel.RULE, 24),
-                              (CallbacksModel.RESULT, 14), (CallbacksModel.ANSWERS, 36), (CallbacksModel.WHEN, 17)):
-            self.callbacks_table.horizontalHeader().resizeSection(column, chars * char)
+        size_columns(self.callbacks_table, {
+            CallbacksModel.NUMBER: [NUMBER_SAMPLE], CallbacksModel.RULE: ["x" * 24],
+            CallbacksModel.RESULT: result_samples(), CallbacksModel.WHEN: [WHEN_SAMPLE],
+            CallbacksModel.CAMPAIGN: ["999999"], CallbacksModel.DONE: [WHEN_SAMPLE + ", 7001"]})
         layout.addWidget(self.callbacks_table, 1)
         buttons = QHBoxLayout()
         self.call_button = QPushButton(self.tr("&Call"))
@@ -569,6 +581,8 @@ class CampaignsWindow(QWidget):
         results = [] if chosen is None else [None] if chosen == "" else [chosen]
         selected = self.selected_call()
         self.calls_model.set_calls(self._store.calls(campaign, states=states, results=results))
+        # "Why not sent" only while some call was not: otherwise the answers get its room.
+        self.calls_table.setColumnHidden(CallsModel.ERROR, not any(call.error for call in self.calls_model.calls))
         if selected is not None:
             self.select_call(selected.call_id)
         self.totals.setText(self._totals_text(self._store.totals(campaign)))

@@ -252,12 +252,12 @@
         <translation>Время звонка</translation>
     </message>
     <message>
-        <source>Variables and answers</source>
-        <translation>Переменные и ответы</translation>
-    </message>
-    <message>
         <source>Why not sent</source>
         <translation>Почему не отправлен</translation>
+    </message>
+    <message>
+        <source>Answers and variables</source>
+        <translation>Ответы и переменные</translation>
     </message>
     <message>
         <source>Campaign</source>
@@ -266,6 +266,10 @@
     <message>
         <source>Why</source>
         <translation>Причина</translation>
+    </message>
+    <message>
+        <source>Called back</source>
+        <translation>Перезвонили</translation>
     </message>
     <message>
         <source>{when}, {who}</source>
@@ -316,7 +320,7 @@
     </message>
     <message>
         <source>&amp;Load a CSV file…</source>
-        <translation>&amp;Загрузить файл CSV…</translation>
+        <translation>Загрузить &amp;файл CSV…</translation>
     </message>
     <message>
         <source>Columns: the number (Number, Phone, Телефон), optionally the call&apos;s id (Id), and the scenario&apos;s variables, one column each, named as in the scenario.</source>
@@ -339,8 +343,8 @@
         <translation>+7 999 123-45-67</translation>
     </message>
     <message>
-        <source>made up when empty</source>
-        <translation>если пусто, будет придуман</translation>
+        <source>optional</source>
+        <translation>необязательно</translation>
     </message>
     <message>
         <source>name=Иван Петров; date=15.03</source>
@@ -348,7 +352,7 @@
     </message>
     <message>
         <source>Queue this &amp;call</source>
-        <translation>Поставить &amp;звонок в очередь</translation>
+        <translation>Поставить звонок в о&amp;чередь</translation>
     </message>
     <message>
         <source>&amp;Number:</source>
@@ -376,7 +380,7 @@
     </message>
     <message>
         <source>Res&amp;ult:</source>
-        <translation>Ре&amp;зультат:</translation>
+        <translation>Рез&amp;ультат:</translation>
     </message>
     <message>
         <source>Ask the &amp;PBX for their state</source>
@@ -384,7 +388,7 @@
     </message>
     <message>
         <source>&amp;Delete from the queue</source>
-        <translation>&amp;Удалить из очереди</translation>
+        <translation>Уда&amp;лить из очереди</translation>
     </message>
     <message>
         <source>E&amp;xport CSV…</source>
@@ -392,7 +396,7 @@
     </message>
     <message>
         <source>Show &amp;done</source>
-        <translation>Показать &amp;выполненные</translation>
+        <translation>По&amp;казать выполненные</translation>
     </message>
     <message>
         <source>&amp;Call</source>
@@ -560,15 +564,15 @@
     </message>
     <message>
         <source>&amp;Send {count} calls</source>
-        <translation>&amp;Отправить звонки: {count}</translation>
+        <translation>О&amp;тправить звонки: {count}</translation>
     </message>
     <message>
         <source>&amp;Send the {count} unsent calls</source>
-        <translation>&amp;Отправить неотправленные: {count}</translation>
+        <translation>О&amp;тправить неотправленные: {count}</translation>
     </message>
     <message>
         <source>&amp;Send</source>
-        <translation>&amp;Отправить</translation>
+        <translation>О&amp;тправить</translation>
     </message>
     <message>
         <source>Send the {count} unsent calls</source>

@@ -16,7 +16,7 @@ from desktop_app.campaigns.follower import ReportFollower
 from desktop_app.campaigns.store import CallState, CampaignStore, NewCall
 from desktop_app.core.settings import CallbackRule, Settings
 from desktop_app.gui.common.window_state import WindowState
-from desktop_app.gui.windows.campaign_tables import CallsModel
+from desktop_app.gui.windows.campaign_tables import CallbacksModel, CallsModel
 from desktop_app.gui.windows.campaigns_window import CampaignsWindow
 from desktop_app.pbx.client import PbxClient
 from desktop_app.simulator import Delays, Simulator
@@ -244,7 +244,7 @@ async def test_rules_fill_the_call_back_list_with_click_to_call_and_a_done_mark(
     window.tabs.setCurrentIndex(2)
     await until(lambda: window.callbacks_model.rowCount() == len(wanted), window.callbacks_model.modelReset)
     assert window.tabs.tabText(2) == f"Call-&backs ({len(wanted)})"
-    assert {window.callbacks_model.text(r, 2) for r in range(len(wanted))} == {"Перенести"}
+    assert {window.callbacks_model.text(r, CallbacksModel.RULE) for r in range(len(wanted))} == {"Перенести"}
 
     calls = []
     window.call_requested.connect(calls.append)
@@ -256,7 +256,7 @@ async def test_rules_fill_the_call_back_list_with_click_to_call_and_a_done_mark(
     assert window.callbacks_model.rowCount() == len(wanted) - 1
     window.show_done.setChecked(True)
     row = window.callbacks_model.row_of(first.call_id)
-    assert window.callbacks_model.text(row, 6).endswith(", 701")
+    assert window.callbacks_model.text(row, CallbacksModel.DONE).endswith(", 701")
 
     # A new rule, saved: written to config.toml and applied to the reports already here.
     saved = []
