@@ -317,6 +317,10 @@ class CampaignStore:
         """Pending and failed calls of ``campaign``, in the order they were stored."""
         return self._select("WHERE campaign = ? AND state IN (?, ?) ORDER BY seq", (campaign, *UNSENT))
 
+    def unsent_count(self, campaign: int) -> int:
+        return self._conn.execute("SELECT COUNT(*) FROM campaign_calls WHERE campaign = ? AND state IN (?, ?)",
+                                  (campaign, *UNSENT)).fetchone()[0]
+
     def mark_sent(self, call_ids: Iterable[str]) -> None:
         now = self._clock()
         self._update(call_ids, "state = ?, error = '', uncertain = 0, sent = COALESCE(sent, ?), updated = ?",
@@ -422,11 +426,16 @@ class CampaignStore:
         return found[0] if found else None
 
     def calls(self, campaign: int | None = None, *, states: Iterable[CallState] = (),
-              results: Iterable[CampaignResult | None] = ()) -> list[StoredCall]:
+              results: Iterable[CampaignResult | None] = (), limit: int = -1) -> list[StoredCall]:
         """Calls in the order they were stored (reports of unknown calls last), filtered by
-        campaign, state and result (None: no result yet)."""
+        campaign, state and result (None: no result yet); at most ``limit`` (-1: all)."""
         where, args = self._filter(campaign, states, results)
-        return self._select(f"{where} ORDER BY seq = 0, seq, created", args)
+        return self._select(f"{where} ORDER BY seq = 0, seq, created LIMIT ?", (*args, limit))
+
+    def count(self, campaign: int | None = None, *, states: Iterable[CallState] = (),
+              results: Iterable[CampaignResult | None] = ()) -> int:
+        where, args = self._filter(campaign, states, results)
+        return self._conn.execute(f"SELECT COUNT(*) FROM campaign_calls {where}", args).fetchone()[0]
 
     def iter_calls(self, campaign: int | None = None) -> Iterator[StoredCall]:
         where, args = self._filter(campaign, (), ())
@@ -450,6 +459,12 @@ class CampaignStore:
     def campaigns(self) -> list[int]:
         return [row[0] for row in self._conn.execute(
             "SELECT DISTINCT campaign FROM campaign_calls WHERE campaign > 0 ORDER BY campaign")]
+
+    def last_campaign(self) -> int | None:
+        """The campaign calls were last queued in (the one an operator most likely follows)."""
+        row = self._conn.execute("SELECT campaign FROM campaign_calls WHERE campaign > 0"
+                                 " ORDER BY created DESC, seq DESC LIMIT 1").fetchone()
+        return row[0] if row else None
 
     @staticmethod
     def _filter(campaign: int | None, states: Iterable[CallState],

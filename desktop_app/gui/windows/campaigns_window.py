@@ -84,6 +84,9 @@ log = logging.getLogger(__name__)
 
 _CTX = "CampaignsWindow"
 PREVIEW_ROWS = 50
+# The Calls tab shows this many calls at most: a reload on every burst of reports stays
+# quick, and the filters and totals still cover the whole campaign.
+SHOWN_CALLS = 5000
 MAX_CAMPAIGN = 2_000_000_000
 REFRESH_DELAY_MS = 300  # live reports arrive in bursts: one table reload per burst
 # (caption, suggested path or folder, name filter, called with the chosen path): must not block.
@@ -226,6 +229,9 @@ class CampaignsWindow(QWidget):
 
         self._build()
         self.rules_tab.set_rules(settings.campaigns.callback_rules)
+        last = store.last_campaign()
+        if last is not None:
+            self.campaign.setValue(last)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.escape)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, activated=self.reload)
         self._update_buttons()
@@ -497,7 +503,7 @@ class CampaignsWindow(QWidget):
         self._update_buttons()
 
     def _unsent(self) -> int:
-        return len(self._store.unsent(self.campaign_id))
+        return self._store.unsent_count(self.campaign_id)
 
     @Slot()
     def send(self) -> None:
@@ -580,12 +586,18 @@ class CampaignsWindow(QWidget):
         chosen = self.result_filter.currentData()
         results = [] if chosen is None else [None] if chosen == "" else [chosen]
         selected = self.selected_call()
-        self.calls_model.set_calls(self._store.calls(campaign, states=states, results=results))
+        self.calls_model.set_calls(self._store.calls(campaign, states=states, results=results, limit=SHOWN_CALLS))
         # "Why not sent" only while some call was not: otherwise the answers get its room.
         self.calls_table.setColumnHidden(CallsModel.ERROR, not any(call.error for call in self.calls_model.calls))
         if selected is not None:
             self.select_call(selected.call_id)
-        self.totals.setText(self._totals_text(self._store.totals(campaign)))
+        totals = self._totals_text(self._store.totals(campaign))
+        if self.calls_model.rowCount() == SHOWN_CALLS:
+            matching = self._store.count(campaign, states=states, results=results)
+            if matching > SHOWN_CALLS:
+                totals += "\n" + self.tr("The first {shown} of {count} calls are listed: filter by state or result "
+                                         "to see the others.").format(shown=SHOWN_CALLS, count=matching)
+        self.totals.setText(totals)
         picked = self.selected_callback()
         self.callbacks_model.set_items(self._store.callbacks(include_done=self.show_done.isChecked()))
         if picked is not None:

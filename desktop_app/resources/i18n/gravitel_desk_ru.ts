@@ -483,6 +483,10 @@
         <translation>Звонок с ID {id} уже ставился в очередь</translation>
     </message>
     <message>
+        <source>The first {shown} of {count} calls are listed: filter by state or result to see the others.</source>
+        <translation>Показаны первые {shown} из {count} звонков: чтобы увидеть остальные, отфильтруйте по состоянию или результату.</translation>
+    </message>
+    <message>
         <source>{count} calls to make.</source>
         <translation>Нужно перезвонить: {count}.</translation>
     </message>

@@ -12,9 +12,9 @@ from desktop_app.webhooks.types import CampaignResult
 def test_every_vars_key_is_a_column_and_hostile_answers_stay_text(tmp_path):
     with CampaignStore(tmp_path / "desk.sqlite3") as store:
         store.add_calls(4, [NewCall("a", "79990000001", {"name": "Анна", "id": "dup"}),
-                            NewCall("b", "79990000002", {"name": "-Борис"})])
+                            NewCall("@b", "79990000002", {"name": "-Борис"})])
         store.add_calls(5, [NewCall("other", "79990000003", {"x": "y"})])
-        store.mark_sent(["a", "b"])
+        store.mark_sent(["a", "@b"])
         store.apply_report(Report("a", True, CampaignResult.SUCCESS,
                                   {"name": "Анна", "answer": "=1+2", "nested": {"k": [1, 2]}, "ok": False},
                                   when=1_700_000_000, duration=61))
@@ -28,4 +28,4 @@ def test_every_vars_key_is_a_column_and_hostile_answers_stay_text(tmp_path):
     assert first[:8] == ["a", "'+7 999 000-00-01", "4", "done", "Success", "true", "1", "61"]
     assert first[8].startswith("20")  # local wall-clock time, as Excel reads it
     assert first[9:] == ["Анна", "dup", "'=1+2", '{"k": [1, 2]}', "false"]
-    assert second == ["b", "'+7 999 000-00-02", "4", "queued", "", "", "0", "", "", "'-Борис", "", "", "", ""]
+    assert second == ["'@b", "'+7 999 000-00-02", "4", "queued", "", "", "0", "", "", "'-Борис", "", "", "", ""]

@@ -317,3 +317,20 @@ async def test_the_window_remembers_its_geometry(make_sim, make_window, profile)
     window.close()  # no await after this: the last window closed would stop the test's loop
     again = make_window(sim)
     assert (again.width(), again.height()) == (760, 560)
+
+
+async def test_a_big_campaign_lists_its_first_calls_and_opens_on_the_last_campaign(make_sim, make_window, store,
+                                                                                   monkeypatch):
+    from desktop_app.gui.windows import campaigns_window
+
+    monkeypatch.setattr(campaigns_window, "SHOWN_CALLS", 10)
+    store.add_calls(4, [NewCall(f"a{i}", f"7916555{i:04d}") for i in range(3)])
+    store.add_calls(9, [NewCall(f"b{i:02d}", f"7916666{i:04d}") for i in range(25)])
+    window = make_window(await make_sim())
+    assert window.campaign_id == 9  # where calls were queued last
+    window.show()
+    assert window.calls_model.rowCount() == 10
+    assert window.totals.text().splitlines() == [
+        "Calls: 25 · No result yet: 25 · not sent: 25",
+        "The first 10 of 25 calls are listed: filter by state or result to see the others."]
+    assert window.send_button.text() == "&Send the 25 unsent calls"
