@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDir, QLocale, QStandardPaths, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QLocale, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -62,6 +62,7 @@ from desktop_app.core.settings import CallbackRule, Settings
 from desktop_app.core.texts import QT_TRANSLATE_NOOP, Text, UserError
 from desktop_app.gui.common import csv_formats, msgbox
 from desktop_app.gui.common.async_action import AsyncAction, show_result
+from desktop_app.gui.common.file_dialogs import FileDialogs, PathAsker, documents_dir
 from desktop_app.gui.common.window_state import WindowState, remember
 from desktop_app.gui.shell.i18n import error_text, tr_text
 from desktop_app.gui.windows.campaign_rules_tab import RulesTab
@@ -89,8 +90,6 @@ PREVIEW_ROWS = 50
 SHOWN_CALLS = 5000
 MAX_CAMPAIGN = 2_000_000_000
 REFRESH_DELAY_MS = 300  # live reports arrive in bursts: one table reload per burst
-# (caption, suggested path or folder, name filter, called with the chosen path): must not block.
-PathAsker = Callable[[str, Path, str, Callable[[Path], None]], None]
 Confirm = Callable[[str, str, str], Awaitable[bool]]
 
 
@@ -199,10 +198,9 @@ class CampaignsWindow(QWidget):
         self._files_dir = files_dir
         self._dirty = True
         self.call_list: CallList | None = None
-        self.csv_encoding = CsvEncoding.UTF8
-        self.ask_open_path: PathAsker = self._ask_open_with_dialog
-        self.ask_save_path: PathAsker = self._ask_save_with_dialog
-        self.file_dialog: QFileDialog | None = None
+        self.dialogs = FileDialogs(self)
+        self.ask_open_path: PathAsker = self.dialogs.ask_open
+        self.ask_save_path: PathAsker = self.dialogs.ask_save
         self.confirm_box: QMessageBox | None = None
 
         self.calls_model = CallsModel(self)
@@ -443,6 +441,14 @@ class CampaignsWindow(QWidget):
     # -- the queue -------------------------------------------------------------------------
 
     @property
+    def file_dialog(self) -> QFileDialog | None:
+        return self.dialogs.dialog
+
+    @property
+    def csv_encoding(self) -> CsvEncoding:
+        return self.dialogs.csv_encoding
+
+    @property
     def campaign_id(self) -> int:
         return self.campaign.value()
 
@@ -451,7 +457,7 @@ class CampaignsWindow(QWidget):
         if self.files.busy:
             return
         if path is None:
-            self.ask_open_path(self.tr("Load a call list"), self._default_dir(),
+            self.ask_open_path(self.tr("Load a call list"), documents_dir(self._files_dir),
                                self.tr("Call lists (*.csv *.txt);;All files (*)"), self.load_file)
             return
         path = Path(path)
@@ -700,7 +706,7 @@ class CampaignsWindow(QWidget):
         campaign = self.campaign_id
         if path is None:
             name = f"campaign-{campaign}-{datetime.now():%Y-%m-%d}.csv"
-            self.ask_save_path(self.tr("Export campaign results"), self._default_dir() / name,
+            self.ask_save_path(self.tr("Export campaign results"), documents_dir(self._files_dir) / name,
                                csv_formats.name_filters(self.csv_encoding), self.export_csv)
             return
         self._show(self.tr("Exporting…"), True)
@@ -815,47 +821,6 @@ class CampaignsWindow(QWidget):
         self.done_button.setText(self.tr("Not d&one") if item is not None and item.done else self.tr("Mark d&one"))
 
     # -- files and questions -----------------------------------------------------------------
-
-    def _default_dir(self) -> Path:
-        if self._files_dir is not None:
-            return self._files_dir
-        found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        return Path(found or QDir.homePath())
-
-    def _ask_open_with_dialog(self, caption: str, start: Path, name_filter: str,
-                              on_chosen: Callable[[Path], None]) -> None:
-        dialog = self._file_dialog(caption, start, name_filter)
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.fileSelected.connect(lambda chosen: on_chosen(Path(chosen)))
-        dialog.open()
-
-    def _ask_save_with_dialog(self, caption: str, suggested: Path, name_filter: str,
-                              on_chosen: Callable[[Path], None]) -> None:
-        dialog = self._file_dialog(caption, suggested, name_filter)
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setFileMode(QFileDialog.FileMode.AnyFile)
-        dialog.setDefaultSuffix("csv")
-
-        def chosen(name: str) -> None:
-            self.csv_encoding = csv_formats.encoding_of(dialog.selectedNameFilter()) or self.csv_encoding
-            on_chosen(Path(name))
-
-        dialog.fileSelected.connect(chosen)
-        dialog.open()
-
-    def _file_dialog(self, caption: str, start: Path, name_filter: str) -> QFileDialog:
-        if self.file_dialog is not None:
-            self.file_dialog.close()
-        dialog = QFileDialog(self, caption, str(start), name_filter)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.destroyed.connect(self._forget_dialog)
-        self.file_dialog = dialog
-        return dialog
-
-    @Slot()
-    def _forget_dialog(self) -> None:
-        self.file_dialog = None
 
     async def ask(self, title: str, question: str, button: str) -> bool:
         """A window-modal question that does not block the loop: True when confirmed."""

@@ -15,7 +15,6 @@ import asyncio
 import itertools
 import logging
 import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,13 +23,11 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractTableModel,
     QCoreApplication,
-    QDir,
     QEvent,
     QLocale,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QStandardPaths,
     Qt,
     QTimer,
     Signal,
@@ -60,6 +57,7 @@ from desktop_app.core.phone import dial_form
 from desktop_app.core.texts import QT_TRANSLATE_NOOP, Text, UserError
 from desktop_app.gui.common import csv_formats, msgbox
 from desktop_app.gui.common.async_action import AsyncAction, show_result
+from desktop_app.gui.common.file_dialogs import FileDialogs, PathAsker, documents_dir
 from desktop_app.gui.common.window_state import WindowState
 from desktop_app.gui.shell.i18n import error_text, tr_text
 from desktop_app.gui.windows.contact_editor import ContactEditor
@@ -68,8 +66,6 @@ from desktop_app.pbx.client import PbxSource
 
 log = logging.getLogger(__name__)
 
-# (caption, suggested path or folder, name filter, called with the chosen path): must not block.
-PathAsker = Callable[[str, Path, str, Callable[[Path], None]], None]
 
 _CTX = "ContactsWindow"
 DEFAULT_LIMIT = 500
@@ -262,10 +258,9 @@ class ContactsWindow(QWidget):
         self._search_task: asyncio.Task | None = None
         self._select_after: int | None = None
         self._importing = False  # an import holds the database's write lock until it ends
-        self.ask_open_path: PathAsker = self._ask_open_with_dialog
-        self.ask_save_path: PathAsker = self._ask_save_with_dialog
-        self.file_dialog: QFileDialog | None = None
-        self.csv_encoding = CsvEncoding.UTF8  # what the last export was saved in
+        self.dialogs = FileDialogs(self)
+        self.ask_open_path: PathAsker = self.dialogs.ask_open
+        self.ask_save_path: PathAsker = self.dialogs.ask_save
         self.confirm_box: QMessageBox | None = None
 
         self.model = ContactsModel(self)
@@ -570,7 +565,7 @@ class ContactsWindow(QWidget):
         if self.files.busy:
             return
         if path is None:
-            self.ask_open_path(self.tr("Import contacts"), self._default_dir(),
+            self.ask_open_path(self.tr("Import contacts"), documents_dir(self._files_dir),
                                self.tr("Contacts (*.csv *.vcf *.txt);;All files (*)"), self.import_contacts)
             return
         path = Path(path)
@@ -583,6 +578,14 @@ class ContactsWindow(QWidget):
     async def _import(self, path: Path) -> tuple[str, Path, ImportReport]:
         return "import", path, await asyncio.to_thread(import_in_thread, self._db_path, path)
 
+    @property
+    def file_dialog(self) -> QFileDialog | None:
+        return self.dialogs.dialog
+
+    @property
+    def csv_encoding(self) -> CsvEncoding:
+        return self.dialogs.csv_encoding
+
     def export_contacts(self, path: Path | None = None, encoding: CsvEncoding | None = None) -> None:
         """Write every contact to a CSV file; without ``path`` ask where (non-blocking).
         ``encoding``: by default the one chosen in the last save dialog (UTF-8 at first)."""
@@ -590,7 +593,7 @@ class ContactsWindow(QWidget):
             return
         if path is None:
             name = f"contacts-{datetime.now():%Y-%m-%d}.csv"
-            self.ask_save_path(self.tr("Export contacts"), self._default_dir() / name,
+            self.ask_save_path(self.tr("Export contacts"), documents_dir(self._files_dir) / name,
                                csv_formats.name_filters(self.csv_encoding), self.export_contacts)
             return
         path = Path(path)
@@ -632,46 +635,6 @@ class ContactsWindow(QWidget):
 
     def _hold_text(self) -> str:
         return self.tr("An import is running: save when it has finished.")
-
-    def _default_dir(self) -> Path:
-        if self._files_dir is not None:
-            return self._files_dir
-        found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        return Path(found or QDir.homePath())
-
-    def _ask_open_with_dialog(self, caption: str, start: Path, name_filter: str,
-                              on_chosen: Callable[[Path], None]) -> None:
-        dialog = self._file_dialog(caption, start, name_filter)
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptOpen)
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.fileSelected.connect(lambda chosen: on_chosen(Path(chosen)))
-        dialog.open()
-
-    def _ask_save_with_dialog(self, caption: str, suggested: Path, name_filter: str,
-                              on_chosen: Callable[[Path], None]) -> None:
-        dialog = self._file_dialog(caption, suggested, name_filter)
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setFileMode(QFileDialog.FileMode.AnyFile)
-        dialog.setDefaultSuffix(suggested.suffix.lstrip("."))
-        dialog.fileSelected.connect(lambda chosen: self._on_save_chosen(dialog, Path(chosen), on_chosen))
-        dialog.open()
-
-    def _on_save_chosen(self, dialog: QFileDialog, path: Path, on_chosen: Callable[[Path], None]) -> None:
-        self.csv_encoding = csv_formats.encoding_of(dialog.selectedNameFilter()) or self.csv_encoding
-        on_chosen(path)
-
-    def _file_dialog(self, caption: str, start: Path, name_filter: str) -> QFileDialog:
-        if self.file_dialog is not None:
-            self.file_dialog.close()
-        dialog = QFileDialog(self, caption, str(start), name_filter)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.destroyed.connect(self._forget_dialog)
-        self.file_dialog = dialog
-        return dialog
-
-    @Slot()
-    def _forget_dialog(self) -> None:
-        self.file_dialog = None
 
     # -- calls -------------------------------------------------------------------------------
 

@@ -23,11 +23,9 @@ from urllib.parse import urlsplit
 
 from PySide6.QtCore import (
     QDateTime,
-    QDir,
     QEvent,
     QModelIndex,
     QObject,
-    QStandardPaths,
     Qt,
     QTime,
     QTimer,
@@ -69,6 +67,7 @@ from desktop_app.core.csv_export import CsvEncoding, write_csv
 from desktop_app.core.texts import QT_TRANSLATE_NOOP, Text, UserError
 from desktop_app.gui.common import csv_formats
 from desktop_app.gui.common.async_action import AsyncAction, show_result
+from desktop_app.gui.common.file_dialogs import FileDialogs, documents_dir
 from desktop_app.gui.common.window_state import WindowState, remember
 from desktop_app.gui.shell.i18n import error_text
 from desktop_app.gui.windows.history_model import (
@@ -191,9 +190,8 @@ class HistoryWindow(QWidget):
         self._call_log = call_log
         self._save_dir = save_dir
         self._load_on_show = load_on_show
-        self.ask_save_path: SaveAsker = self._ask_with_dialog
-        self.save_dialog: QFileDialog | None = None
-        self.csv_encoding = CsvEncoding.UTF8  # what the last export was saved in
+        self.dialogs = FileDialogs(self)
+        self.ask_save_path: SaveAsker = self.dialogs.ask_save
         self._loaded_request: HistoryRequest | None = None
         self._player: QMediaPlayer | None = None
         self._audio: QAudioOutput | None = None
@@ -569,12 +567,20 @@ class HistoryWindow(QWidget):
 
     # -- export ----------------------------------------------------------------------------
 
+    @property
+    def save_dialog(self) -> QFileDialog | None:
+        return self.dialogs.dialog
+
+    @property
+    def csv_encoding(self) -> CsvEncoding:
+        return self.dialogs.csv_encoding
+
     def export_csv(self, path: Path | None = None, encoding: CsvEncoding | None = None) -> None:
         """Write the visible rows and columns as CSV; without ``path`` ask where (non-blocking).
         ``encoding``: by default the one chosen in the last save dialog (UTF-8 at first)."""
         if path is None:
             name = f"calls-{datetime.now():%Y-%m-%d}.csv"
-            self.ask_save_path(self.tr("Export calls"), self._default_dir() / name,
+            self.ask_save_path(self.tr("Export calls"), documents_dir(self._save_dir) / name,
                                csv_formats.name_filters(self.csv_encoding), self.export_csv)
             return
         encoding = encoding or self.csv_encoding
@@ -674,7 +680,7 @@ class HistoryWindow(QWidget):
         if row is None or self.fetcher.busy:
             return
         if path is None:
-            self.ask_save_path(self.tr("Save the recording"), self._default_dir() / self._recording_name(row),
+            self.ask_save_path(self.tr("Save the recording"), documents_dir(self._save_dir) / self._recording_name(row),
                                self.tr("Audio files (*{suffix})").format(suffix=self._suffix(row.record_url)),
                                lambda chosen: self._download_row(row, chosen))
             return
@@ -795,12 +801,6 @@ class HistoryWindow(QWidget):
 
     # -- files -----------------------------------------------------------------------------
 
-    def _default_dir(self) -> Path:
-        if self._save_dir is not None:
-            return self._save_dir
-        found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-        return Path(found or QDir.homePath())
-
     @staticmethod
     def _suffix(url: str) -> str:
         suffix = Path(urlsplit(url).path).suffix.lower()
@@ -810,28 +810,6 @@ class HistoryWindow(QWidget):
         when = datetime.fromtimestamp(row.start).strftime("%Y-%m-%d_%H-%M-%S") if row.start is not None else "call"
         who = "".join(ch for ch in (row.client or row.call_id) if ch.isalnum())
         return f"{when}_{who}{self._suffix(row.record_url)}"
-
-    def _ask_with_dialog(self, caption: str, suggested: Path, name_filter: str,
-                         on_chosen: Callable[[Path], None]) -> None:
-        if self.save_dialog is not None:
-            self.save_dialog.close()
-        dialog = QFileDialog(self, caption, str(suggested), name_filter)
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setFileMode(QFileDialog.FileMode.AnyFile)
-        dialog.setDefaultSuffix(suggested.suffix.lstrip("."))
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.fileSelected.connect(lambda chosen: self._on_save_chosen(dialog, Path(chosen), on_chosen))
-        dialog.destroyed.connect(self._forget_dialog)
-        self.save_dialog = dialog
-        dialog.open()
-
-    def _on_save_chosen(self, dialog: QFileDialog, path: Path, on_chosen: Callable[[Path], None]) -> None:
-        self.csv_encoding = csv_formats.encoding_of(dialog.selectedNameFilter()) or self.csv_encoding
-        on_chosen(path)
-
-    @Slot()
-    def _forget_dialog(self) -> None:
-        self.save_dialog = None
 
     # -- keys and lifetime -----------------------------------------------------------------
 
