@@ -225,11 +225,11 @@ def _contacts(profile, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _direct(profile, args: argparse.Namespace) -> int:
-    """``call``/``sms`` with no running instance: talk to the PBX from this process."""
+def pbx_access(profile):
+    """The profile's settings and api token for a command that talks to the PBX itself;
+    UserError when there is no token."""
     from desktop_app.core import secret_store, settings
     from desktop_app.core.texts import QT_TRANSLATE_NOOP, Text
-    from desktop_app.pbx.client import PbxClient, make_http_client
 
     config = settings.load(profile.config_path)
     token = secret_store.get_token(profile, "api")
@@ -237,6 +237,15 @@ async def _direct(profile, args: argparse.Namespace) -> int:
         raise UserError(
             Text("cli", QT_TRANSLATE_NOOP("cli", "No API token: set it with 'gravitel-desk token set api'."))
         )
+    return config, token
+
+
+async def _direct(profile, args: argparse.Namespace) -> int:
+    """``call``/``sms`` with no running instance: talk to the PBX from this process."""
+    from desktop_app.core.texts import QT_TRANSLATE_NOOP, Text
+    from desktop_app.pbx.client import PbxClient, make_http_client
+
+    config, token = pbx_access(profile)
     async with make_http_client() as http:
         client = PbxClient.from_settings(http, config, token)
         if args.command == "call":

@@ -96,14 +96,10 @@ def run(profile, args: argparse.Namespace) -> int:
 
 async def _send(profile, store, campaign: int) -> int:
     from desktop_app.campaigns.sending import CampaignSender
-    from desktop_app.core import secret_store, settings
+    from desktop_app.cli import pbx_access
     from desktop_app.pbx.client import PbxClient, make_http_client
 
-    config = settings.load(profile.config_path)
-    token = secret_store.get_token(profile, "api")
-    if not token:
-        raise UserError(
-            Text("cli", QT_TRANSLATE_NOOP("cli", "No API token: set it with 'gravitel-desk token set api'.")))
+    config, token = pbx_access(profile)
     bar = ProgressBar()
     async with make_http_client() as http:
         sender = CampaignSender(store, PbxClient.from_settings(http, config, token),

@@ -18,7 +18,6 @@ from desktop_app.campaigns.sending import CampaignSender
 from desktop_app.campaigns.store import CallState, CampaignStore
 from desktop_app.core.phone import display
 from desktop_app.core.settings import CallbackRule
-from desktop_app.pbx.client import PbxClient, make_http_client
 from desktop_app.simulator import Delays, Simulator
 from desktop_app.simulator.calls import campaign_outcome
 from desktop_app.webhooks.listener import Listener
@@ -31,19 +30,6 @@ ROWS = 1000
 WAIT_SECONDS = 60
 RULES = [CallbackRule(name="Перенести", var="someAnswer", equals="перенести"),
          CallbackRule(name="Не дозвонились", result="NotConnected", final=True)]
-
-
-class Spy(PbxClient):
-    batches: list[int]
-    before: dict
-
-    async def campaign_call_array(self, cid, calls):
-        calls = list(calls)
-        self.batches.append(len(calls))
-        hook = self.before.pop(len(self.batches), None)
-        if hook is not None:
-            await hook()
-        await super().campaign_call_array(cid, calls)
 
 
 @pytest.fixture
@@ -85,7 +71,7 @@ async def reports(store: CampaignStore, count: int) -> None:
         store.on_change.remove(check)
 
 
-async def test_a_thousand_calls_from_a_spreadsheet_to_the_call_back_list(desk, tmp_path):
+async def test_a_thousand_calls_from_a_spreadsheet_to_the_call_back_list(desk, tmp_path, http, spy_pbx):
     store, listener = desk
     numbers = [f"7916{index:07d}" for index in range(ROWS)]
     source = tmp_path / "обзвон.csv"
@@ -93,15 +79,14 @@ async def test_a_thousand_calls_from_a_spreadsheet_to_the_call_back_list(desk, t
                                            for i, n in enumerate(numbers)]
     source.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1251"))
 
-    async with make_http_client() as http, Simulator(domain=DOMAIN, token=TOKEN, crm_url=listener.url,
-                                                     crm_token=CRM_TOKEN, delays=Delays.none(), seed=1) as sim:
+    async with Simulator(domain=DOMAIN, token=TOKEN, crm_url=listener.url, crm_token=CRM_TOKEN,
+                         delays=Delays.none(), seed=1) as sim:
         call_list = read_call_list(source, 1, known_ids=store.known_ids, waiting_numbers=store.waiting_numbers(1))
         assert (len(call_list.calls), call_list.problem_count) == (ROWS, 0)
         store.add_calls(1, [listed.call for listed in call_list.calls])
         ids = {listed.call.number: listed.call.id for listed in call_list.calls}
 
-        pbx = Spy(http, api_url=sim.url, domain=DOMAIN, token=TOKEN)
-        pbx.batches, pbx.before = [], {}
+        pbx = spy_pbx(sim)
 
         async def fail_fourth_batch() -> None:
             await http.post(f"{sim.url}/control/fail", json={"command": "campaign/callArray", "status": 503})

@@ -8,20 +8,13 @@ import pytest
 
 from desktop_app.campaigns.sending import CampaignSender
 from desktop_app.campaigns.store import CallState, CampaignStore, NewCall
-from desktop_app.pbx.client import PbxAuthError, PbxClient, make_http_client
+from desktop_app.pbx.client import PbxAuthError
 from desktop_app.simulator import Delays, Simulator
 from desktop_app.webhooks.types import CampaignResult
 
 DOMAIN = "test.aicall.ru"
 TOKEN = "sim-token"
 PARKED = Delays(0, 0, 0, queue=3600, robot=0)  # campaign calls wait in the queue: they can be deleted
-
-
-@pytest.fixture
-async def http():
-    client = make_http_client()
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture
@@ -45,27 +38,6 @@ def store(tmp_path):
         yield opened
 
 
-class SpyPbx(PbxClient):
-    """The real client, counting the batches it sends; ``before[n]`` runs before batch n (1-based)."""
-
-    batches: list[int]
-    before: dict
-
-    async def campaign_call_array(self, cid, calls):
-        calls = list(calls)
-        self.batches.append(len(calls))
-        hook = self.before.pop(len(self.batches), None)
-        if hook is not None:
-            await hook()
-        await super().campaign_call_array(cid, calls)
-
-
-def client(http, sim, token=TOKEN) -> SpyPbx:
-    pbx = SpyPbx(http, api_url=sim.url, domain=DOMAIN, token=token)
-    pbx.batches, pbx.before = [], {}
-    return pbx
-
-
 def many(count: int, campaign: int = 1) -> list[NewCall]:
     return [NewCall(f"{campaign}-{index:04d}", f"7999{index:07d}", {"n": str(index)}) for index in range(count)]
 
@@ -81,10 +53,10 @@ def queued_ids(sim: Simulator, campaign: int = 1) -> list[str]:
     return sorted(call_id for cid, call_id in sim.state.campaign_calls if cid == campaign)
 
 
-async def test_calls_go_in_batches_of_the_chosen_size(http, make_sim, store):
+async def test_calls_go_in_batches_of_the_chosen_size(make_sim, store, spy_pbx):
     sim = await make_sim()
     store.add_calls(1, many(250))
-    pbx = client(http, sim)
+    pbx = spy_pbx(sim)
     seen = []
     report = await CampaignSender(store, pbx, batch_size=100).send(1, progress=lambda d, t: seen.append((d, t)))
     assert pbx.batches == [100, 100, 50]
@@ -98,12 +70,12 @@ async def test_calls_go_in_batches_of_the_chosen_size(http, make_sim, store):
 
 
 @pytest.mark.parametrize("after", [False, True], ids=["refused", "carried-out-then-failed"])
-async def test_a_failed_batch_is_reported_and_resent_without_duplicates(http, make_sim, store, after):
+async def test_a_failed_batch_is_reported_and_resent_without_duplicates(make_sim, store, after, spy_pbx):
     """The second of three batches fails with a 500: before the PBX did anything, or after it
     queued the calls (the answer was lost). Sending again queues every call exactly once."""
     sim = await make_sim()
     store.add_calls(1, many(300))
-    pbx = client(http, sim)
+    pbx = spy_pbx(sim)
     pbx.before[2] = lambda: fail(sim, "campaign/callArray", 500, after=after)
     report = await CampaignSender(store, pbx, batch_size=100).send(1)
     assert pbx.batches == [100, 100]  # a 5xx stops the send: the next batch would fail the same way
@@ -128,10 +100,10 @@ async def test_a_failed_batch_is_reported_and_resent_without_duplicates(http, ma
     assert {call.state for call in store.calls(1)} == {CallState.QUEUED}
 
 
-async def test_a_refused_batch_does_not_stop_the_others(http, make_sim, store):
+async def test_a_refused_batch_does_not_stop_the_others(make_sim, store, spy_pbx):
     sim = await make_sim()
     store.add_calls(1, many(30))
-    pbx = client(http, sim)
+    pbx = spy_pbx(sim)
     pbx.before[1] = lambda: fail(sim, "campaign/callArray", 405)
     report = await CampaignSender(store, pbx, batch_size=10).send(1)
     assert pbx.batches == [10, 10, 10]
@@ -142,31 +114,31 @@ async def test_a_refused_batch_does_not_stop_the_others(http, make_sim, store):
     assert len(queued_ids(sim)) == 30
 
 
-async def test_a_wrong_token_stops_at_the_first_batch_and_nothing_is_lost(http, make_sim, store):
+async def test_a_wrong_token_stops_at_the_first_batch_and_nothing_is_lost(make_sim, store, spy_pbx):
     sim = await make_sim()
     store.add_calls(1, many(30))
-    pbx = client(http, sim, token="wrong")
+    pbx = spy_pbx(sim, token="wrong")
     report = await CampaignSender(store, pbx, batch_size=10).send(1)
     assert pbx.batches == [10] and report.stopped and not report.failures[0].uncertain
     assert "refused the API token" in str(report.failures[0].text())
     assert len(store.unsent(1)) == 30 and queued_ids(sim) == []
 
 
-async def test_one_call_goes_with_campaign_call(http, make_sim, store):
+async def test_one_call_goes_with_campaign_call(make_sim, store, spy_pbx):
     sim = await make_sim()
-    sender = CampaignSender(store, client(http, sim))
+    sender = CampaignSender(store, spy_pbx(sim))
     await sender.send_one(2, NewCall("one", "79161234567", {"name": "Анна"}))
     assert sim.state.campaign_calls[(2, "one")].vars == {"name": "Анна"}
     assert store.get("one").state is CallState.QUEUED
     with pytest.raises(PbxAuthError):
-        await CampaignSender(store, client(http, sim, token="wrong")).send_one(2, NewCall("two", "79161234568"))
+        await CampaignSender(store, spy_pbx(sim, token="wrong")).send_one(2, NewCall("two", "79161234568"))
     assert store.get("two").state is CallState.FAILED
 
 
-async def test_status_requests_bring_the_outcome_when_no_report_came(http, make_sim, store):
+async def test_status_requests_bring_the_outcome_when_no_report_came(make_sim, store, spy_pbx):
     sim = await make_sim(Delays.none())  # no CRM: the robot's reports go nowhere
     store.add_calls(2, [NewCall("s1", "79161234561"), NewCall("s0", "79161234560")])
-    sender = CampaignSender(store, client(http, sim))
+    sender = CampaignSender(store, spy_pbx(sim))
     await sender.send(2)
     await sim.wait_idle()
     assert await sender.refresh(2) == 2
@@ -177,10 +149,10 @@ async def test_status_requests_bring_the_outcome_when_no_report_came(http, make_
     assert await sender.refresh(2) == 0  # nothing is waiting any more
 
 
-async def test_a_queued_call_is_deleted_and_an_unsent_one_only_dropped(http, make_sim, store):
+async def test_a_queued_call_is_deleted_and_an_unsent_one_only_dropped(make_sim, store, spy_pbx):
     sim = await make_sim()
     store.add_calls(1, many(3))
-    sender = CampaignSender(store, client(http, sim))
+    sender = CampaignSender(store, spy_pbx(sim))
     await sender.send(1)
     assert await sender.refresh(1) == 3 and store.get("1-0001").state is CallState.QUEUED  # still waiting
     await sender.delete(1, "1-0001")
