@@ -160,6 +160,7 @@ class Desk(QObject):
         await self._start_listener()
         if self.demo is not None and self.listener is not None and self.listener.url:
             self.demo.connect(self.listener.url)
+            self.spawn(self.demo.queue_campaign(self.campaigns, self.pbx_client()))
         self.tray.show()
         log.info("desk started on profile %s", self.profile.root)
 

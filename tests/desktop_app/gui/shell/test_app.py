@@ -113,6 +113,8 @@ async def test_demo_desk_talks_to_its_simulator(profile, monkeypatch):
         assert ok, message
         ok, message = await desk.handle_command(["call", "not-a-number"])
         assert not ok and "not-a-number" in message
+        assert desk.campaigns.count(1) == 12  # the demo campaign, queued at the start
+        assert desk.campaigns_window.campaign_id == 1
 
 
 async def test_tel_link_from_a_second_process_is_called_by_the_running_desk(profile, monkeypatch):
