@@ -31,8 +31,9 @@ from desktop_app.gui.windows.campaign_tables import result_name
 NAME, CAMPAIGN, RESULT, FINAL, VAR, EQUALS = range(6)
 MAX_CAMPAIGN = 2_000_000_000
 
-# Saves the rules; returns nothing or raises UserError (a setting that cannot be saved).
-RulesSaver = Callable[[list[CallbackRule]], None]
+# Saves the rules and returns how many reported calls they put on the call-back list; raises
+# UserError for a rule that cannot be saved.
+RulesSaver = Callable[[list[CallbackRule]], int]
 
 
 class RulesTab(QWidget):
@@ -155,13 +156,12 @@ class RulesTab(QWidget):
     @Slot()
     def save(self) -> None:
         try:
-            self._saver(self.rules())
+            added = self._saver(self.rules())
         except UserError as exc:
             show_result(self.result, error_text(exc), False)
             return
-        show_result(self.result, self.tr("Saved."), True)
-
-    def show_outcome(self, text: str) -> None:
+        text = self.tr("Saved. {count} reported calls added to the call-back list.").format(count=added) if added \
+            else self.tr("Saved.")
         show_result(self.result, text, True)
 
     def _on_edited(self, *_args: object) -> None:

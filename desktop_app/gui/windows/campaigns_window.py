@@ -420,14 +420,13 @@ class CampaignsWindow(QWidget):
         """New settings (saved here or in the Settings window): rules, batch size, extension."""
         old_rules = self._settings.campaigns.callback_rules
         self._settings = settings
-        if settings.campaigns.callback_rules != old_rules:
+        if settings.campaigns.callback_rules != old_rules:  # edited in config.toml, or by another window
             self.rules_tab.set_rules(settings.campaigns.callback_rules)
-            added = self._store.pick_callbacks(campaign_rules.picker(settings.campaigns.callback_rules))
-            if added:
-                self.rules_tab.show_outcome(self.tr("Saved. {count} reported calls added to the call-back list.")
-                                            .format(count=added))
+            self._store.pick_callbacks(campaign_rules.picker(settings.campaigns.callback_rules))
 
-    def _save_rules(self, rules: list[CallbackRule]) -> None:
+    def _save_rules(self, rules: list[CallbackRule]) -> int:
+        """Save the rules with the settings and apply them to the reports already here;
+        returns how many calls that put on the call-back list."""
         data = settings_module.to_dict(self._settings)
         data["campaigns"]["callback_rules"] = [dataclasses.asdict(rule) for rule in rules]
         new = settings_module.from_dict(data, self._config_path)
@@ -436,7 +435,10 @@ class CampaignsWindow(QWidget):
         except OSError as exc:
             raise CampaignsError(QT_TRANSLATE_NOOP("CampaignsWindow", "Could not save {file}: {reason}"),
                                  file=str(self._config_path), reason=exc.strerror or str(exc)) from exc
+        self._settings = new
+        added = self._store.pick_callbacks(campaign_rules.picker(new.campaigns.callback_rules))
         self.settings_saved.emit(new)
+        return added
 
     # -- the queue -------------------------------------------------------------------------
 

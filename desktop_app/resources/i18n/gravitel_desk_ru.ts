@@ -407,10 +407,6 @@
         <translation>&amp;Выполнено</translation>
     </message>
     <message>
-        <source>Saved. {count} reported calls added to the call-back list.</source>
-        <translation>Сохранено. В список «Перезвонить» добавлено звонков: {count}.</translation>
-    </message>
-    <message>
         <source>Could not save {file}: {reason}</source>
         <translation>Не удалось сохранить {file}: {reason}</translation>
     </message>
@@ -1470,6 +1466,10 @@
     <message>
         <source>e.g. someAnswer</source>
         <translation>например: someAnswer</translation>
+    </message>
+    <message>
+        <source>Saved. {count} reported calls added to the call-back list.</source>
+        <translation>Сохранено. В список «Перезвонить» добавлено звонков: {count}.</translation>
     </message>
     <message>
         <source>Saved.</source>

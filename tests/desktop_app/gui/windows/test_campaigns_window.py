@@ -273,7 +273,7 @@ async def test_rules_fill_the_call_back_list_with_click_to_call_and_a_done_mark(
                                                                           result="NotConnected", final=True)
     written = tomllib.loads(profile.config_path.read_text(encoding="utf-8"))
     assert written["campaigns"]["callback_rules"][1]["result"] == "NotConnected"
-    window.apply_settings(saved[0])  # what the app does with settings_saved
+    window.apply_settings(saved[0])  # what the app does with settings_saved: nothing more here
     unreached = [c for c in store.calls(1) if c.result.value == "not_connected"]
     assert len(store.callbacks()) == len(wanted) - 1 + len(unreached)
     assert rules.result.text() == f"Saved. {len(unreached)} reported calls added to the call-back list."
