@@ -572,7 +572,13 @@ class CampaignsWindow(QWidget):
         if is_extension(number):
             raise CampaignsError(QT_TRANSLATE_NOOP(
                 "CampaignsWindow", "{number} is an extension: the robot calls outside numbers"), number=raw)
-        call_id = self.one_id.text().strip() or new_call_id(self.campaign_id)
+        campaign = self.campaign_id
+        waiting = self._store.waiting_numbers(campaign).get(number)
+        if waiting is not None:  # a second press, or the number came with a file
+            raise CampaignsError(QT_TRANSLATE_NOOP(
+                "CampaignsWindow", "The number {number} is still waiting in campaign {campaign} (call {id})"),
+                number=raw, campaign=campaign, id=waiting)
+        call_id = self.one_id.text().strip() or new_call_id(campaign)
         if self._store.known_ids([call_id]):
             raise CampaignsError(QT_TRANSLATE_NOOP("CampaignsWindow", "The id {id} was queued before"), id=call_id)
         return NewCall(call_id, number, parse_vars(self.one_vars.text()))

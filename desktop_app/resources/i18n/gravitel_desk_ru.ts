@@ -475,6 +475,10 @@
         <translation>{number} — внутренний номер, а робот звонит на внешние</translation>
     </message>
     <message>
+        <source>The number {number} is still waiting in campaign {campaign} (call {id})</source>
+        <translation>Номер {number} ещё ждёт звонка в кампании {campaign} (звонок {id})</translation>
+    </message>
+    <message>
         <source>The id {id} was queued before</source>
         <translation>Звонок с ID {id} уже ставился в очередь</translation>
     </message>

@@ -213,6 +213,10 @@ async def test_a_call_is_deleted_from_the_queue_after_confirming(make_sim, make_
     await window.wait_idle()
     assert window.result.text() == "The call to +7 916 123-45-67 is in the queue of campaign 2 (id by-hand)."
     assert sim.state.campaign_calls[(2, "by-hand")].vars == {"name": "Анна", "date": "15.03"}
+    window.one_number.setText("+7 916 123-45-67")
+    window.one_button.click()  # the same number again: refused before anything is sent
+    assert window.result.text() == ("The number +7 916 123-45-67 is still waiting in campaign 2 (call by-hand)")
+    assert not window.pbx_action.busy and len(sim.state.campaign_calls) == 1
     window.tabs.setCurrentIndex(1)
     assert window.select_call("by-hand")
     window.delete_button.click()
