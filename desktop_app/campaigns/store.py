@@ -289,6 +289,24 @@ class CampaignStore:
             self._changed()
         return len(rows)
 
+    def register_calls(self, campaign: int, calls: Iterable[NewCall]) -> int:
+        """Calls another desk queued (an office relay learns them so that its call-back list
+        has their numbers): stored as queued; a call known only from a report gets its
+        campaign, number and variables; one already stored stays as it is."""
+        now = self._clock()
+        with write_transaction(self._conn):
+            start = self._conn.execute("SELECT COALESCE(MAX(seq), 0) FROM campaign_calls").fetchone()[0]
+            rows = [(call.id, campaign, call.number, _json(call.vars), CallState.QUEUED.value, now, now, now,
+                     start + index) for index, call in enumerate(calls, 1)]
+            changed = sum(self._conn.execute(
+                "INSERT INTO campaign_calls (call_id, campaign, number, vars, state, created, sent, updated, seq)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (call_id) DO UPDATE SET"
+                " campaign = excluded.campaign, number = excluded.number, vars = excluded.vars, seq = excluded.seq"
+                " WHERE campaign_calls.campaign = 0", row).rowcount for row in rows)
+        if changed:
+            self._changed()
+        return changed
+
     def known_ids(self, ids: Iterable[str]) -> set[str]:
         """Which of ``ids`` are stored already (in any campaign)."""
         found: set[str] = set()

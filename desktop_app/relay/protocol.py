@@ -14,6 +14,8 @@ from desktop_app.contacts.directory import Contact
 PREFIX = "/desk/v1"
 EVENTS = PREFIX + "/events"
 CONTACTS = PREFIX + "/contacts"
+CALLBACKS = PREFIX + "/callbacks"  # the shared call-back list (desktop_app.campaigns.relay_routes)
+CAMPAIGN_CALLS = PREFIX + "/campaign-calls"
 KINDS = ("event", "history", "campaign_report")  # the ``event:`` names of the stream
 HEARTBEAT_SECONDS = 15.0
 LAST_EVENT_ID_QUERY = "last_event_id"

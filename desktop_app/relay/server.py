@@ -4,7 +4,9 @@ The PBX posts to the relay exactly as it would post to a desk (the same
 :class:`~desktop_app.webhooks.listener.Listener`: both protocols, auth, limits, TLS,
 journal before the 200, quarantine); ``/client`` is answered from the relay profile's
 contact directory. Desks connect out to ``/desk/v1/events`` and receive, from the
-journal, the messages of their extension (:mod:`desktop_app.relay.desk_routes`).
+journal, the messages of their extension (:mod:`desktop_app.relay.desk_routes`). The
+robot's campaign reports also fill the office's shared call-back list
+(:mod:`desktop_app.campaigns.relay_routes`).
 
 Nothing here imports Qt (a test checks ``sys.modules`` of a running relay).
 """
@@ -22,6 +24,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from desktop_app.campaigns.relay_routes import CallbackRoutes, CampaignWorker
 from desktop_app.contacts.directory import ContactDirectory
 from desktop_app.core.http_server import Limits, Request, Response
 from desktop_app.core.profile import Profile
@@ -33,6 +36,7 @@ from desktop_app.relay.hub import ALL, JournalHub, Message
 from desktop_app.relay.metrics import CONTENT_TYPE, RelayMetrics
 from desktop_app.webhooks.journal import AsyncJournal, JournalEntry
 from desktop_app.webhooks.listener import WEBHOOK_ROUTES, Listener, Recorded
+from desktop_app.webhooks.types import CampaignReport
 
 log = logging.getLogger("relay")
 
@@ -79,6 +83,7 @@ class Relay:
         self._worker: DirectoryWorker | None = None
         self._registry: DeskRegistry | None = None
         self._reader: AsyncJournal | None = None
+        self._campaigns: CampaignWorker | None = None
 
     @property
     def url(self) -> str | None:
@@ -89,7 +94,9 @@ class Relay:
         self._directory = ContactDirectory(db)
         self._registry = DeskRegistry(db)
         self._worker = DirectoryWorker(db)
+        self._campaigns = CampaignWorker(db, self.settings.campaigns.callback_rules)
         try:
+            await self._campaigns.catch_up()
             self._reader = await AsyncJournal.open(db)
             self.hub = JournalHub(self._reader, self._render, last_id=await self._reader.last_seq())
             self.book = DeskBook(self._registry)
@@ -110,7 +117,8 @@ class Relay:
                 client_lookup=lambda request: directory.lookup_client(request.client),
                 on_recorded=self._publish,
                 on_request=self._log_request,
-                extra_routes=[(protocol.PREFIX + "/", desk_routes), ("/metrics", self._metrics_route)],
+                extra_routes=[*self._callback_routes(), (protocol.PREFIX + "/", desk_routes),
+                              ("/metrics", self._metrics_route)],
                 limits=self.options.limits,
             )
             await self.listener.start()
@@ -130,11 +138,23 @@ class Relay:
             await self._reader.close()
         if self._worker is not None:
             await self._worker.close()
+        if self._campaigns is not None:
+            await self._campaigns.close()
         for store in (self._registry, self._directory):
             if store is not None:
                 store.close()
         self.listener = self.book = self.hub = None
-        self._reader = self._worker = self._registry = self._directory = None
+        self._reader = self._worker = self._registry = self._directory = self._campaigns = None
+
+    def _callback_routes(self) -> list[tuple[str, Any]]:
+        assert self._campaigns is not None
+
+        def extension(request: Request) -> str | None:
+            desk = self.book.authenticate(request) if self.book is not None else None
+            return desk.extension if desk is not None else None
+
+        routes = CallbackRoutes(self._campaigns, extension)
+        return [(protocol.CALLBACKS, routes), (protocol.CALLBACKS + "/", routes), (protocol.CAMPAIGN_CALLS, routes)]
 
     # -- messages ------------------------------------------------------------------------
 
@@ -166,6 +186,8 @@ class Relay:
         return self._message(entry.seq, entry.kind, data, message_topic, None)
 
     def _publish(self, recorded: Recorded) -> None:
+        if isinstance(recorded.webhook, CampaignReport) and self._campaigns is not None:
+            self._campaigns.take(recorded.webhook)
         if self.hub is None:
             return
         data = recorded.webhook.raw

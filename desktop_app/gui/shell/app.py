@@ -24,6 +24,7 @@ from desktop_app.calls.call_log import CallLog
 from desktop_app.calls.dispatcher import CallDispatcher
 from desktop_app.calls.tracker import CallTracker, MissedCall
 from desktop_app.campaigns.follower import ReportFollower
+from desktop_app.campaigns.relay_client import RelayCallbacks
 from desktop_app.campaigns.store import CampaignStore
 from desktop_app.contacts.directory import ContactDirectory
 from desktop_app.core import log_setup, phone, secret_store
@@ -227,7 +228,8 @@ class Desk(QObject):
         self.windows.add(lambda: self.tr("Employees and caller IDs"), lambda: present(self.employees))
         assert self.campaigns is not None
         self.campaigns_window = CampaignsWindow(self.campaigns, self.profile.db_path, self.pbx_client, self.settings,
-                                                self.profile.config_path, window_state=self.window_state)
+                                                self.profile.config_path, window_state=self.window_state,
+                                                shared=self._shared_callbacks())
         self.campaigns_window.call_requested.connect(lambda number: self.spawn(self.place_call(number)))
         self.campaigns_window.settings_saved.connect(self._on_settings_saved)
         self.windows.add(lambda: self.tr("Robot campaigns"), lambda: present(self.campaigns_window))
@@ -258,6 +260,18 @@ class Desk(QObject):
         self.cards.create_contact_requested.connect(self.contacts_window.create_contact)
         self.cards.edit_contact_requested.connect(self.contacts_window.edit_contact)
         self.windows.add(lambda: self.tr("Contacts"), lambda: present(self.contacts_window))
+
+    def _shared_callbacks(self) -> RelayCallbacks | None:
+        """In relay mode the office's call-back list, through the relay (decided at start)."""
+        url = self.settings.relay.url
+        if not url or self.http is None:
+            return None
+        try:
+            token = secret_store.get_token(self.profile, "relay")
+        except secret_store.SecretStoreError as exc:
+            log.warning("no shared call-back list: %s", exc)
+            return None
+        return RelayCallbacks(self.http, url, token) if token else None
 
     def _windows(self) -> list:
         windows = (self.dial, self.sms, self.history, self.missed_window, self.contacts_window, self.employees,

@@ -6,6 +6,10 @@ call by hand), **Calls** (the campaign's calls as stored, updated live from the 
 reports, filtered by state and result, with totals; ask the PBX, delete, export),
 **Call-backs** (the work list the rules fill: call, mark done), **Rules**.
 
+With an office relay (``shared``), the Call-backs tab is the relay's list, shared by every
+desk (its rules, everyone's done marks; read again every :data:`SHARED_REFRESH_S` while the
+window is open), and the calls this desk queues are told to the relay first.
+
 The calls live in the profile's database (:class:`~desktop_app.campaigns.store.CampaignStore`,
 the app's, on this thread); reading a file and exporting run in worker threads with
 their own connection to ``db_path``. One PBX operation runs at a time (send, status,
@@ -51,6 +55,7 @@ from PySide6.QtWidgets import (
 
 from desktop_app.campaigns import rules as campaign_rules
 from desktop_app.campaigns.call_list import CallList, new_call_id, read_call_list
+from desktop_app.campaigns.relay_client import RelayCallbacks
 from desktop_app.campaigns.results_export import export_results
 from desktop_app.campaigns.sending import CampaignSender, SendReport
 from desktop_app.campaigns.store import CallState, CampaignStore, NewCall
@@ -90,6 +95,7 @@ PREVIEW_ROWS = 50
 SHOWN_CALLS = 5000
 MAX_CAMPAIGN = 2_000_000_000
 REFRESH_DELAY_MS = 300  # live reports arrive in bursts: one table reload per burst
+SHARED_REFRESH_S = 20  # how often the relay's call-back list is read while the window is open
 Confirm = Callable[[str, str, str], Awaitable[bool]]
 
 
@@ -184,6 +190,7 @@ class CampaignsWindow(QWidget):
         window_state: WindowState | None = None,
         confirm: Confirm | None = None,
         files_dir: Path | None = None,
+        shared: RelayCallbacks | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -196,6 +203,8 @@ class CampaignsWindow(QWidget):
         self._config_path = config_path
         self._confirm = confirm or self.ask
         self._files_dir = files_dir
+        self._shared = shared
+        self._shared_items: list[Any] = []
         self._dirty = True
         self.call_list: CallList | None = None
         self.dialogs = FileDialogs(self)
@@ -214,6 +223,12 @@ class CampaignsWindow(QWidget):
         self.files.busy_changed.connect(lambda _busy: self._update_buttons())
         self.files.succeeded.connect(self._on_files_done)
         self.files.failed.connect(self._on_files_failed)
+        self.shared_action = AsyncAction(self)  # the relay's call-back list: read, mark
+        self.shared_action.succeeded.connect(self._on_shared_done)
+        self.shared_action.failed.connect(lambda text: show_result(self.callbacks_count, text, False))
+        self._shared_timer = QTimer(self)
+        self._shared_timer.setInterval(SHARED_REFRESH_S * 1000)
+        self._shared_timer.timeout.connect(self.refresh_shared)
         self._result_label: QLabel | None = None
 
         self._reload_timer = QTimer(self)
@@ -258,6 +273,11 @@ class CampaignsWindow(QWidget):
         self.tabs.addTab(self._build_calls(), self.tr("C&alls"))
         self.tabs.addTab(self._build_callbacks(), self.tr("Call-&backs"))
         self.rules_tab = RulesTab(self._save_rules)
+        if self._shared is not None:
+            self.rules_tab.setEnabled(False)
+            self.rules_tab.setToolTip(self.tr(
+                "This desk works with the office relay: its shared call-back list follows the relay's rules "
+                "(the relay's config.toml)."))
         self.tabs.addTab(self.rules_tab, self.tr("&Rules"))
         self.tabs.currentChanged.connect(lambda _index: self._update_buttons())
         layout.addWidget(self.tabs, 1)
@@ -392,7 +412,8 @@ class CampaignsWindow(QWidget):
         self.callbacks_count = _label()
         top.addWidget(self.callbacks_count, 1)
         self.show_done = QCheckBox(self.tr("Show &done"))
-        self.show_done.toggled.connect(lambda _on: self.reload())
+        self.show_done.toggled.connect(
+            lambda _on: self._show_callbacks(self._shared_items) if self._shared is not None else self.reload())
         top.addWidget(self.show_done)
         layout.addLayout(top)
         self.callbacks_table = _table_view(self.callbacks_model)
@@ -546,8 +567,23 @@ class CampaignsWindow(QWidget):
 
     async def _send(self, campaign: int) -> tuple[str, Any]:
         sender = CampaignSender(self._store, self._pbx(), batch_size=self._settings.campaigns.batch_size)
+        warning = await self._tell_relay(campaign, [NewCall(c.call_id, c.number, c.vars)
+                                                    for c in self._store.unsent(campaign)])
         report = await sender.send(campaign, progress=lambda done, total: self.progress.setValue(done))
-        return "send", report
+        return "send", (report, warning)
+
+    async def _tell_relay(self, campaign: int, calls: list[NewCall]) -> str:
+        """With a relay, tell it the calls first (its call-back list shows their numbers);
+        a relay that cannot be reached does not stop the sending: the reason is returned."""
+        if self._shared is None or not calls:
+            return ""
+        try:
+            await self._shared.register(campaign, calls)
+        except UserError as exc:
+            log.warning("calls not told to the relay: %s", exc)
+            return self.tr("The relay's call-back list will not show these numbers: {error}").format(
+                error=error_text(exc))
+        return ""
 
     @Slot()
     def queue_one(self) -> None:
@@ -585,8 +621,9 @@ class CampaignsWindow(QWidget):
 
     async def _queue_one(self, campaign: int, call: NewCall) -> tuple[str, Any]:
         sender = CampaignSender(self._store, self._pbx(), batch_size=self._settings.campaigns.batch_size)
+        warning = await self._tell_relay(campaign, [call])
         await sender.send_one(campaign, call)
-        return "one", call
+        return "one", (call, warning)
 
     # -- following ---------------------------------------------------------------------------
 
@@ -612,21 +649,53 @@ class CampaignsWindow(QWidget):
                 totals += "\n" + self.tr("The first {shown} of {count} calls are listed: filter by state or result "
                                          "to see the others.").format(shown=SHOWN_CALLS, count=matching)
         self.totals.setText(totals)
-        picked = self.selected_callback()
-        self.callbacks_model.set_items(self._store.callbacks(include_done=self.show_done.isChecked()))
-        if picked is not None:
-            row = self.callbacks_model.row_of(picked.call_id)
-            if row >= 0:
-                self.callbacks_table.selectRow(row)
-        open_count = len(self._store.callbacks())
-        self.callbacks_count.setText(self.tr("{count} calls to make.").format(count=open_count) if open_count
-                                     else self.tr("No one to call back."))
-        self.tabs.setTabText(2, self.tr("Call-&backs ({count})").format(count=open_count) if open_count
-                             else self.tr("Call-&backs"))
+        if self._shared is None:
+            self._show_callbacks(self._store.callbacks(include_done=True))
         known = self._store.campaigns()
         self.known_campaigns.setText(self.tr("Campaigns with calls here: {ids}").format(
             ids=", ".join(map(str, known))) if known else "")
         self._update_buttons()
+
+    def _show_callbacks(self, items: list[Any]) -> None:
+        """The work list (all of it, done ones too): the table shows what "Show done" asks."""
+        picked = self.selected_callback()
+        self.callbacks_model.set_items([item for item in items if self.show_done.isChecked() or not item.done])
+        if picked is not None:
+            row = self.callbacks_model.row_of(picked.call_id)
+            if row >= 0:
+                self.callbacks_table.selectRow(row)
+        open_count = sum(1 for item in items if not item.done)
+        self.callbacks_count.setText(self.tr("{count} calls to make.").format(count=open_count) if open_count
+                                     else self.tr("No one to call back."))
+        self.callbacks_count.setStyleSheet("")
+        self.tabs.setTabText(2, self.tr("Call-&backs ({count})").format(count=open_count) if open_count
+                             else self.tr("Call-&backs"))
+        self._update_buttons()
+
+    @Slot()
+    def refresh_shared(self) -> None:
+        """Read the relay's call-back list again (nothing without a relay)."""
+        if self._shared is not None and not self.shared_action.busy:
+            self.shared_action.start(self._read_shared())
+
+    async def _read_shared(self) -> tuple[str, Any]:
+        assert self._shared is not None
+        return "list", await self._shared.list(include_done=True)
+
+    async def _mark_shared(self, call_id: str, done: bool) -> tuple[str, Any]:
+        assert self._shared is not None
+        changed = await self._shared.mark(call_id, done)
+        return "marked", (changed, await self._shared.list(include_done=True))
+
+    @Slot(object)
+    def _on_shared_done(self, outcome: tuple[str, Any]) -> None:
+        kind, value = outcome
+        if kind == "marked":
+            changed, value = value
+            if not changed:
+                self._show(self.tr("Someone marked it already."), True)
+        self._shared_items = value
+        self._show_callbacks(value)
 
     def _totals_text(self, totals: dict[str, int]) -> str:
         locale = QLocale()
@@ -741,6 +810,10 @@ class CampaignsWindow(QWidget):
         item = self.selected_callback()
         if item is None:
             return
+        if self._shared is not None:  # for every desk: through the relay
+            if not self.shared_action.busy:
+                self.shared_action.start(self._mark_shared(item.call_id, not item.done))
+            return
         if not self._store.mark_done(item.call_id, self._settings.pbx.extension, done=not item.done):
             self._show(self.tr("Someone marked it already."), True)
         self.reload()
@@ -754,15 +827,18 @@ class CampaignsWindow(QWidget):
     def _on_pbx_done(self, outcome: tuple[str, Any]) -> None:
         kind, value = outcome
         if kind == "send":
-            report: SendReport = value
+            report: SendReport
+            report, warning = value
             lines = [tr_text(report.summary()), *(tr_text(failure.text()) for failure in report.failures)]
-            self._show("\n".join(lines), not report.failures)
+            self._show("\n".join(lines + ([warning] if warning else [])), not report.failures and not warning)
         elif kind == "one":
+            call, warning = value
             self.one_number.clear()
             self.one_id.clear()
             self.one_vars.clear()
-            self._show(self.tr("The call to {number} is in the queue of campaign {campaign} (id {id}).").format(
-                number=display_number(value.number), campaign=self.campaign_id, id=value.id), True)
+            text = self.tr("The call to {number} is in the queue of campaign {campaign} (id {id}).").format(
+                number=display_number(call.number), campaign=self.campaign_id, id=call.id)
+            self._show("\n".join([text, warning]) if warning else text, not warning)
         elif kind == "status":
             self._show(self.tr("The PBX answered for {count} calls.").format(count=value), True)
         elif kind == "deleted":
@@ -849,17 +925,22 @@ class CampaignsWindow(QWidget):
 
     async def wait_idle(self) -> None:
         """For shutdown and tests: wait until nothing runs."""
-        while self.pbx_action.busy or self.files.busy:
+        while self.pbx_action.busy or self.files.busy or self.shared_action.busy:
             await self.pbx_action.wait()
             await self.files.wait()
+            await self.shared_action.wait()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
         if self._dirty:
             self.reload()
+        if self._shared is not None:
+            self.refresh_shared()
+            self._shared_timer.start()
 
     def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt override
         self._reload_timer.stop()
+        self._shared_timer.stop()
         super().hideEvent(event)
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override

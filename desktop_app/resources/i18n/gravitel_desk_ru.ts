@@ -311,6 +311,10 @@
         <translation>&amp;Перезвонить</translation>
     </message>
     <message>
+        <source>This desk works with the office relay: its shared call-back list follows the relay&apos;s rules (the relay&apos;s config.toml).</source>
+        <translation>Это рабочее место работает через ретранслятор офиса: общий список «Перезвонить» следует правилам ретранслятора (его config.toml).</translation>
+    </message>
+    <message>
         <source>&amp;Rules</source>
         <translation>П&amp;равила</translation>
     </message>
@@ -461,6 +465,10 @@
     <message>
         <source>Sending {count} calls…</source>
         <translation>Отправка звонков: {count}…</translation>
+    </message>
+    <message>
+        <source>The relay&apos;s call-back list will not show these numbers: {error}</source>
+        <translation>В списке «Перезвонить» ретранслятора не будет этих номеров: {error}</translation>
     </message>
     <message>
         <source>Queueing a call to {number}…</source>
@@ -1893,6 +1901,18 @@
     <message>
         <source>The PBX does not know this call.</source>
         <translation>АТС не знает этот звонок.</translation>
+    </message>
+    <message>
+        <source>Cannot reach the relay at {url}: {reason}</source>
+        <translation>Не удаётся связаться с ретранслятором {url}: {reason}</translation>
+    </message>
+    <message>
+        <source>The relay refused the request: {reason}</source>
+        <translation>Ретранслятор отклонил запрос: {reason}</translation>
+    </message>
+    <message>
+        <source>The call {id} is not on the relay&apos;s call-back list.</source>
+        <translation>Звонка {id} нет в списке «Перезвонить» ретранслятора.</translation>
     </message>
 </context>
 <context>

@@ -164,3 +164,17 @@ def test_forget_drops_only_unsent_calls(store):
     store.mark_sent(["c1"])
     assert store.forget(["c0", "c1"]) == 1
     assert [c.call_id for c in store.calls(1)] == ["c1"]
+
+
+def test_calls_another_desk_queued_are_registered_and_fill_in_an_early_report(store):
+    store.apply_report(Report("early", True, NC, when=5), rules.picker([CallbackRule(result="NotConnected")]))
+    assert store.callbacks()[0].number == ""  # the report alone has no number
+    store.add_calls(1, calls("79990000001", prefix="mine"))
+    registered = store.register_calls(3, [NewCall("early", "79990000005", {"name": "Анна"}),
+                                          NewCall("new", "79990000006"), NewCall("mine0", "79990000009")])
+    assert registered == 2  # "mine0" was stored already and stays as it is
+    early = store.get("early")
+    assert (early.campaign, early.number, early.vars, early.state) == (3, "79990000005", {"name": "Анна"},
+                                                                      CallState.DONE)
+    assert (store.get("new").state, store.get("mine0").number) == (CallState.QUEUED, "79990000001")
+    assert store.callbacks()[0].number == "79990000005"

@@ -265,3 +265,20 @@ async def test_robot_reports_reach_the_campaigns_window_and_its_rules_survive_a_
         desk.settings_window.save()  # its own copy of the settings must not drop the new rule
         saved = settings_module.load(profile.config_path)
         assert saved.ui.balance_warn_below == 123 and len(saved.campaigns.callback_rules) == 2
+
+
+async def test_in_relay_mode_the_campaigns_window_shares_the_relays_call_back_list(profile, memory_keyring):
+    from desktop_app.core import secret_store
+
+    secret_store.set_token(profile, "relay", "gdr_desk-token")
+    settings = Settings()
+    settings.listener.port = 0
+    settings.relay.url = "http://127.0.0.1:9"  # nobody there: the list says so in words
+    async with running_desk(profile, settings) as desk:
+        window = desk.campaigns_window
+        assert window._shared is not None and window._shared.url == "http://127.0.0.1:9"
+        assert not window.rules_tab.isEnabled()
+        window.show()
+        await window.wait_idle()
+        assert window.callbacks_count.text().startswith("Cannot reach the relay at http://127.0.0.1:9")
+        window.close()

@@ -338,3 +338,71 @@ async def test_a_big_campaign_lists_its_first_calls_and_opens_on_the_last_campai
         "Calls: 25 · No result yet: 25 · not sent: 25",
         "The first 10 of 25 calls are listed: filter by state or result to see the others."]
     assert window.send_button.text() == "&Send the 25 unsent calls"
+
+
+@pytest.fixture
+async def office_relay(tmp_path, http):
+    from campaign_helpers import start_relay
+
+    relay, tokens = await start_relay(tmp_path / "relay", [CallbackRule(name="Перенести", var="someAnswer",
+                                                                        equals="перенести")])
+    relay.tokens = tokens
+    yield relay
+    await relay.close()
+
+
+async def test_with_a_relay_the_call_back_list_is_the_offices(office_relay, make_window, http, profile,
+                                                               store, tmp_path, qtbot):
+    from campaign_helpers import RELAY_CRM_TOKEN
+
+    from desktop_app.campaigns.relay_client import RelayCallbacks
+
+    sim = Simulator(domain=DOMAIN, token=TOKEN, crm_url=office_relay.url, crm_token=RELAY_CRM_TOKEN,
+                    delays=Delays.none(), seed=2)
+    await sim.start()
+    try:
+        mine = make_window(sim, shared=RelayCallbacks(http, office_relay.url, office_relay.tokens["701"]))
+        assert not mine.rules_tab.isEnabled()  # the relay's rules decide
+        mine.show()
+        source = tmp_path / "list.csv"
+        write_list(source, 40)
+        await load(mine, source)
+        mine.send_button.click()
+        await mine.wait_idle()
+        assert mine.result.text() == "Queued 40 calls."
+        await sim.wait_idle()
+        wanted = {c.call_id for c in office_relay_calls(sim, store)}
+        assert wanted and store.callbacks() == []  # this desk's own store hears no reports: the relay does
+        other = CampaignsWindow(store, profile.db_path, lambda: None, Settings(), profile.config_path,
+                                shared=RelayCallbacks(http, office_relay.url, office_relay.tokens["702"]))
+        qtbot.addWidget(other)
+        for window in (mine, other):
+            window.tabs.setCurrentIndex(2)
+            async with asyncio.timeout(WAIT_SECONDS):  # the reports reach the relay over HTTP
+                while {item.call_id for item in window.callbacks_model.items} != wanted:
+                    window.refresh_shared()
+                    await window.wait_idle()
+        assert all(window.callbacks_model.text(0, CallbacksModel.NUMBER).startswith("+7 916")
+                   for window in (mine, other))  # numbers: the relay learnt them when the list was sent
+
+        mine.callbacks_table.selectRow(0)
+        chosen = mine.selected_callback().call_id
+        mine.done_button.click()
+        await mine.wait_idle()
+        assert chosen not in {item.call_id for item in mine.callbacks_model.items}
+        other.refresh_shared()
+        await other.wait_idle()
+        assert chosen not in {item.call_id for item in other.callbacks_model.items}  # done for every desk
+        other.show_done.setChecked(True)
+        row = other.callbacks_model.row_of(chosen)
+        assert other.callbacks_model.text(row, CallbacksModel.DONE).endswith(", 701")
+        other.close()
+    finally:
+        await sim.close()
+
+
+def office_relay_calls(sim, store):
+    """The calls the simulator's robot heard "перенести" from."""
+    from desktop_app.simulator.calls import campaign_outcome
+
+    return [c for c in store.calls(1) if campaign_outcome(sim.state.campaigns[1], c.number)[1] == "перенести"]
